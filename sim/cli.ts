@@ -1,0 +1,125 @@
+/**
+ * `lifeboat sim`: run the virtual iPhone in the foreground, and read or change its state from another
+ * process. Registered into the CLI by the composition root (bin/lifeboat.js), never imported by src/.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import type { Command } from 'commander';
+import { printJson, printLine, type GlobalOptions } from '../src/cli/output.js';
+import { parseWholeNumber, UsageError } from '../src/cli/commands/parse.js';
+import type { SimDeviceSummary } from './control.js';
+import { summarizePhone } from './control.js';
+import { simControl } from './control-client.js';
+import { createSimLogger } from './log.js';
+import { Simulator } from './simulator.js';
+import { MuxServer } from './usbmuxd/server.js';
+
+interface RunOptions extends GlobalOptions {
+  readonly socket: string;
+  readonly devices: string;
+  readonly stateDir?: string;
+  readonly autoTrust?: boolean;
+  readonly seed: string;
+  readonly quiet?: boolean;
+}
+
+export async function startSimulator(options: {
+  socket: string;
+  devices: number;
+  seed: string;
+  stateDir?: string;
+  autoTrust: boolean;
+  json: boolean;
+  quiet?: boolean;
+}): Promise<{ simulator: Simulator; server: MuxServer }> {
+  const logger = createSimLogger({ json: options.json, quiet: options.quiet ?? false });
+  const simulator = await Simulator.create({
+    devices: options.devices,
+    seed: options.seed,
+    autoTrust: options.autoTrust,
+    logger,
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+  });
+  // A socket file left by a killed simulator would make listen fail with EADDRINUSE.
+  if (existsSync(options.socket)) rmSync(options.socket, { force: true });
+  const server = new MuxServer(simulator, logger);
+  await server.listen({ path: options.socket });
+  return { simulator, server };
+}
+
+function printSummary(device: SimDeviceSummary): void {
+  printLine(`${device.udid}  ${device.deviceName} — ${device.marketingName} (${device.productType}), iOS ${device.productVersion} (${device.buildVersion})`);
+  printLine(`  attached: ${device.attachments.length ? device.attachments.map((a) => `${a.connection} #${a.deviceId}`).join(', ') : 'no'}`);
+  for (const [key, value] of Object.entries(device.state)) printLine(`  ${key}: ${String(value)}`);
+  printLine(`  paired hosts: ${device.pairedHosts.length ? device.pairedHosts.map((h) => h.hostId).join(', ') : 'none'}`);
+}
+
+export function registerSimCommands(program: Command): void {
+  const sim = program.command('sim').description('the virtual iPhone: run it, show or change its state');
+
+  sim
+    .command('run', { isDefault: true })
+    .description('run virtual iPhones behind a usbmuxd socket (foreground; Ctrl-C stops)')
+    .requiredOption('--socket <path>', 'where to serve the usbmuxd protocol (use with USBMUXD_SOCKET_ADDRESS=UNIX:<path>)')
+    .option('--devices <n>', 'how many phones (even ones on USB, odd ones on the network)', '2')
+    .option('--state-dir <dir>', 'keep pairing and state here across restarts')
+    .option('--auto-trust', 'pair without waiting for "Trust" (as if a person tapped it)')
+    .option('--seed <text>', 'seed of the phones\' identities and data', 'lifeboat')
+    .option('--quiet', 'log only warnings and errors')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<RunOptions>();
+      const { simulator, server } = await startSimulator({
+        socket: options.socket,
+        devices: parseWholeNumber(options.devices, '--devices', 1, 64),
+        seed: options.seed,
+        autoTrust: options.autoTrust ?? false,
+        json: options.json ?? false,
+        quiet: options.quiet ?? false,
+        ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      });
+      const devices = simulator.phones.map((p) => summarizePhone(simulator, p));
+      if (options.json) process.stdout.write(`${JSON.stringify({ event: 'ready', socket: options.socket, devices })}\n`);
+      else {
+        printLine(`Virtual iPhone ready: usbmuxd on ${options.socket} (export USBMUXD_SOCKET_ADDRESS=UNIX:${options.socket})`);
+        for (const d of devices) printLine(`  ${d.udid}  ${d.attachments.map((a) => a.connection).join('+') || 'detached'}  ${d.deviceName}, ${d.marketingName}, iOS ${d.productVersion}`);
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void server.close().then(() => {
+            rmSync(options.socket, { force: true });
+            resolve();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  sim
+    .command('show')
+    .description('show a virtual iPhone\'s identity and state (all phones when no UDID is given)')
+    .requiredOption('--socket <path>', 'the running simulator\'s socket')
+    .argument('[udid]', 'which phone')
+    .action(async (udid: string | undefined, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<RunOptions>();
+      const result = udid
+        ? ((await simControl(options.socket, { MessageType: 'LifeboatSimShow', UDID: udid })) as SimDeviceSummary)
+        : ((await simControl(options.socket, { MessageType: 'LifeboatSimList' })) as { devices: SimDeviceSummary[] });
+      if (options.json) printJson(result);
+      else if ('devices' in result) result.devices.forEach(printSummary);
+      else printSummary(result);
+    });
+
+  sim
+    .command('set')
+    .description('change a virtual iPhone\'s state: battery=0..100 charging= wifi= lowPower= ios= freeSpace= totalSpace= passcode= locked= trust=pending|accept|deny plugged= …')
+    .requiredOption('--socket <path>', 'the running simulator\'s socket')
+    .argument('<udid>', 'which phone')
+    .argument('<settings...>', 'key=value pairs')
+    .action(async (udid: string, settings: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<RunOptions>();
+      if (settings.length === 0) throw new UsageError('sim set needs at least one key=value');
+      const result = (await simControl(options.socket, { MessageType: 'LifeboatSimSet', UDID: udid, Settings: settings })) as SimDeviceSummary;
+      if (options.json) printJson(result);
+      else printSummary(result);
+    });
+}

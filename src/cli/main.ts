@@ -1,0 +1,45 @@
+/**
+ * The `lifeboat` command line: builds the commander program from the command modules and runs it,
+ * mapping every error to one clear line and an exit code (see exit-codes.ts).
+ * Extensions (the virtual iPhone's `sim` commands) are registered by the composition root in bin/,
+ * because nothing in src/ may depend on sim/.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerDevicesCommand } from './commands/devices.js';
+import { registerInfoCommand } from './commands/info.js';
+import { registerPairingCommands } from './commands/pairing.js';
+import { UsageError } from './commands/parse.js';
+import { ExitCode } from './exit-codes.js';
+import { reportError, type GlobalOptions } from './output.js';
+
+export type CommandRegistrar = (program: Command) => void;
+
+export function buildProgram(extensions: readonly CommandRegistrar[] = []): Command {
+  const program = new Command('lifeboat')
+    .description('Self-hosted iPhone backups that never fail silently.')
+    .version('0.1.0')
+    .option('--json', 'machine-readable output (one JSON document on stdout)')
+    .option('--verbose', 'more detail, including stack traces on errors')
+    .showHelpAfterError('(run `lifeboat help` for the list of commands)')
+    .exitOverride();
+  registerDevicesCommand(program);
+  registerPairingCommands(program);
+  registerInfoCommand(program);
+  for (const register of extensions) register(program);
+  return program;
+}
+
+export async function runCli(argv: readonly string[], extensions: readonly CommandRegistrar[] = []): Promise<number> {
+  const program = buildProgram(extensions);
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are normal exits; commander already printed its message.
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const options = program.opts<GlobalOptions>();
+    return reportError(error instanceof UsageError ? error : error, options);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts a virtual iPhone inside the test process on a private socket, and runs external tools
+ * (libimobiledevice, the lifeboat CLI) against it asynchronously — never with spawnSync, which would
+ * freeze the simulator living in the same event loop.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator } from '../../sim/cli.js';
+import type { Simulator } from '../../sim/simulator.js';
+import type { MuxServer } from '../../sim/usbmuxd/server.js';
+import { UsbmuxClient } from '../../src/protocol/usbmux/client.js';
+
+export interface SimHarness {
+  readonly dir: string;
+  readonly socket: string;
+  readonly simulator: Simulator;
+  readonly server: MuxServer;
+  readonly env: NodeJS.ProcessEnv;
+  readonly mux: UsbmuxClient;
+  readonly usbUdid: string;
+  readonly networkUdid: string | undefined;
+  set(udid: string, ...settings: string[]): void;
+  close(): Promise<void>;
+}
+
+export async function startSimHarness(options: { devices?: number; autoTrust?: boolean; stateDir?: string; seed?: string } = {}): Promise<SimHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-sim-'));
+  const socket = join(dir, 'usbmuxd.sock');
+  const { simulator, server } = await startSimulator({
+    socket,
+    devices: options.devices ?? 2,
+    seed: options.seed ?? `test-${process.pid}`,
+    autoTrust: options.autoTrust ?? false,
+    json: false,
+    quiet: process.env['LIFEBOAT_SIM_VERBOSE'] !== '1',
+    stateDir: options.stateDir ?? join(dir, 'state'),
+  });
+  const phones = simulator.phones;
+  const harness: SimHarness = {
+    dir,
+    socket,
+    simulator,
+    server,
+    env: { ...process.env, USBMUXD_SOCKET_ADDRESS: `UNIX:${socket}` },
+    mux: new UsbmuxClient({ kind: 'unix', path: socket }),
+    usbUdid: phones[0]!.udid,
+    networkUdid: phones[1]?.udid,
+    set(udid, ...settings) {
+      const phone = simulator.phone(udid);
+      if (!phone) throw new Error(`no phone ${udid}`);
+      phone.applySettings(settings);
+    },
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a program to completion (bounded), never throwing for a non-zero exit. */
+export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** The lifeboat CLI as a user runs it. */
+export function lifeboat(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<RunResult> {
+  return run(process.execPath, [join(process.cwd(), 'bin', 'lifeboat.js'), ...args], env, timeoutMs);
+}
