@@ -16,6 +16,23 @@ import { UsbmuxTransport } from '../src/protocol/transport.js';
 import { requireTool } from './support/require-tool.js';
 import { run, startSimHarness, type SimHarness } from './support/sim-harness.js';
 
+/** Every wait in these tests is bounded: a missing event fails the test instead of hanging it. */
+function withTimeout<T>(promise: Promise<T>, ms = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 describe('Lifeboat host stack against the virtual iPhone', () => {
   let sim: SimHarness;
   let store: UsbmuxPairRecordStore;
@@ -44,6 +61,9 @@ describe('Lifeboat host stack against the virtual iPhone', () => {
   it('waits while the phone asks to Trust, then pairs, opens TLS, reads values and a service', async () => {
     const udid = sim.usbUdid;
     sim.set(udid, 'passcode=true', 'locked=false', 'trust=pending');
+    const listening = new AbortController();
+    const events = sim.mux.listen(listening.signal);
+    assert.equal((await withTimeout(events.next())).value?.type, 'Attached'); // the Listen is now active
     const waits: string[] = [];
     const pairing = pairDevice(await transport(udid), store, {
       waitMs: 10_000,
@@ -56,6 +76,16 @@ describe('Lifeboat host stack against the virtual iPhone', () => {
     assert.deepEqual(waits.slice(0, 2), ['PairingDialogResponsePending', 'PairingDialogResponsePending']);
     assert.ok(record.escrowBag && record.escrowBag.length > 0);
     assert.equal(record.wifiMacAddress, sim.simulator.phone(udid)!.identity.wifiAddress);
+    // usbmuxd tells listeners that the device is now paired (SavePairRecord carried its DeviceID).
+    const usbId = (await sim.mux.listDevices()).find((d) => d.udid === udid && d.connectionType === 'USB')!.deviceId;
+    let paired = false;
+    for (let i = 0; i < 6 && !paired; i++) {
+      const event = await withTimeout(events.next());
+      if (event.value?.type === 'Paired' && event.value.deviceId === usbId) paired = true;
+    }
+    assert.ok(paired, 'a Paired event for the USB device');
+    listening.abort();
+    await events.return(undefined);
 
     const { lockdown } = await openTrustedSession(await transport(udid), store);
     try {
@@ -144,7 +174,7 @@ describe('Lifeboat host stack against the virtual iPhone', () => {
     const udid = sim.usbUdid;
     const controller = new AbortController();
     const events = sim.mux.listen(controller.signal);
-    const first = await events.next();
+    const first = await withTimeout(events.next());
     assert.equal(first.value?.type, 'Attached');
     const { lockdown } = await openTrustedSession(await transport(udid), store);
     const usbId = (await sim.mux.listDevices()).find((d) => d.udid === udid && d.connectionType === 'USB')!.deviceId;
@@ -158,7 +188,7 @@ describe('Lifeboat host stack against the virtual iPhone', () => {
     assert.ok(Date.now() - started < 5000);
     let detached = false;
     for (let i = 0; i < 5 && !detached; i++) {
-      const event = await events.next();
+      const event = await withTimeout(events.next());
       if (event.value?.type === 'Detached' && event.value.deviceId === usbId) detached = true;
     }
     assert.ok(detached, 'a Detached event for the USB attachment');
@@ -166,7 +196,7 @@ describe('Lifeboat host stack against the virtual iPhone', () => {
     sim.set(udid, 'plugged=true');
     let reattached = false;
     for (let i = 0; i < 5 && !reattached; i++) {
-      const event = await events.next();
+      const event = await withTimeout(events.next());
       if (event.value?.type === 'Attached' && event.value.device.udid === udid) reattached = true;
     }
     assert.ok(reattached);
