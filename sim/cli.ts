@@ -12,6 +12,8 @@ import { simControl } from './control-client.js';
 import { createSimLogger } from './log.js';
 import { Simulator } from './simulator.js';
 import { MuxServer } from './usbmuxd/server.js';
+import { DEFAULT_PROFILE, type DataProfile } from './data/index.js';
+import { parseByteSize } from './model/units.js';
 
 interface RunOptions extends GlobalOptions {
   readonly socket: string;
@@ -20,6 +22,10 @@ interface RunOptions extends GlobalOptions {
   readonly autoTrust?: boolean;
   readonly seed: string;
   readonly quiet?: boolean;
+  readonly files?: string;
+  readonly bytes?: string;
+  readonly fastKdf?: boolean;
+  readonly blockSize?: string;
 }
 
 export async function startSimulator(options: {
@@ -30,6 +36,9 @@ export async function startSimulator(options: {
   autoTrust: boolean;
   json: boolean;
   quiet?: boolean;
+  dataProfile?: DataProfile;
+  fastKdf?: boolean;
+  blockSize?: number;
 }): Promise<{ simulator: Simulator; server: MuxServer }> {
   const logger = createSimLogger({ json: options.json, quiet: options.quiet ?? false });
   const simulator = await Simulator.create({
@@ -38,12 +47,27 @@ export async function startSimulator(options: {
     autoTrust: options.autoTrust,
     logger,
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    ...(options.dataProfile ? { dataProfile: options.dataProfile } : {}),
+    ...(options.fastKdf ? { fastKdf: true } : {}),
+    ...(options.blockSize ? { blockSize: options.blockSize } : {}),
   });
   // A socket file left by a killed simulator would make listen fail with EADDRINUSE.
   if (existsSync(options.socket)) rmSync(options.socket, { force: true });
   const server = new MuxServer(simulator, logger);
   await server.listen({ path: options.socket });
   return { simulator, server };
+}
+
+function dataProfileFrom(files: string | undefined, bytes: string | undefined): DataProfile | undefined {
+  if (files === undefined && bytes === undefined) return undefined;
+  const fileCount = files === undefined ? DEFAULT_PROFILE.files : parseWholeNumber(files, '--files', 10, 10_000_000);
+  let byteCount = DEFAULT_PROFILE.bytes;
+  if (bytes !== undefined) {
+    const parsed = parseByteSize(bytes);
+    if ('error' in parsed) throw new UsageError(`--bytes: ${parsed.error}`);
+    byteCount = parsed.bytes;
+  }
+  return { files: fileCount, bytes: byteCount };
 }
 
 function printSummary(device: SimDeviceSummary): void {
@@ -65,8 +89,13 @@ export function registerSimCommands(program: Command): void {
     .option('--auto-trust', 'pair without waiting for "Trust" (as if a person tapped it)')
     .option('--seed <text>', 'seed of the phones\' identities and data', 'lifeboat')
     .option('--quiet', 'log only warnings and errors')
+    .option('--files <n>', 'about how many files each phone holds (default: a small phone)')
+    .option('--bytes <size>', 'about how much data each phone holds, e.g. 2GB')
+    .option('--fast-kdf', 'cheap backup-password key derivation (tests only; real phones use 10M rounds)')
+    .option('--block-size <bytes>', 'file block size of backup transfers (a real phone uses 32768)')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<RunOptions>();
+      const profile = dataProfileFrom(options.files, options.bytes);
       const { simulator, server } = await startSimulator({
         socket: options.socket,
         devices: parseWholeNumber(options.devices, '--devices', 1, 64),
@@ -75,6 +104,9 @@ export function registerSimCommands(program: Command): void {
         json: options.json ?? false,
         quiet: options.quiet ?? false,
         ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+        ...(profile ? { dataProfile: profile } : {}),
+        ...(options.fastKdf ? { fastKdf: true } : {}),
+        ...(options.blockSize ? { blockSize: parseWholeNumber(options.blockSize, '--block-size', 1024, 16 * 1024 * 1024) } : {}),
       });
       const devices = simulator.phones.map((p) => summarizePhone(simulator, p));
       if (options.json) process.stdout.write(`${JSON.stringify({ event: 'ready', socket: options.socket, devices })}\n`);

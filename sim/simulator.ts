@@ -21,7 +21,13 @@ import { serveLockdown } from './lockdown/server.js';
 import type { SimLogger } from './log.js';
 import { generateIdentity, usbSerialNumber } from './model/identity.js';
 import { defaultState, type DeviceState } from './model/state.js';
+import { createDeviceFileSystem, type DataProfile, type VirtualDeviceFileSystem } from './data/index.js';
+import { createMediaPartition, serveAfc, type MediaPartition } from './services/afc.js';
+import { serveInstallationProxy } from './services/installation-proxy.js';
+import { FAST_KDF, REAL_KDF } from './services/mobilebackup2/encryption.js';
+import { mobileBackup2Service } from './services/mobilebackup2/index.js';
 import { serveNotificationProxy } from './services/notification-proxy.js';
+import { join } from 'node:path';
 import { DirectoryStore, MemoryStore, type SimStore } from './store.js';
 import type { MuxBackplane } from './usbmuxd/server.js';
 
@@ -31,6 +37,12 @@ export interface SimulatorOptions {
   readonly stateDir?: string;
   readonly autoTrust: boolean;
   readonly logger: SimLogger;
+  /** How much data each phone holds (default: the small profile of sim/data). */
+  readonly dataProfile?: DataProfile;
+  /** Lower PBKDF2 cost for backup keybags — tests only; real phones use 10,000,000 + 10,000 rounds. */
+  readonly fastKdf?: boolean;
+  /** Block size the phones stream backup files in (a real phone uses 32 KiB). */
+  readonly blockSize?: number;
 }
 
 interface Attachment {
@@ -46,6 +58,8 @@ export class Simulator implements MuxBackplane {
   readonly phones: VirtualIPhone[] = [];
   readonly systemBuid: string;
   private readonly attachments = new Map<number, Attachment>();
+  private readonly fileSystems = new Map<VirtualIPhone, VirtualDeviceFileSystem>();
+  private readonly mediaPartitions = new Map<VirtualIPhone, MediaPartition>();
   private readonly events = new EventEmitter<{ event: [MuxEvent] }>();
   private nextDeviceId = 1;
   /** Loopback addresses stand in for the phones' Wi-Fi addresses (never a real network). */
@@ -70,7 +84,7 @@ export class Simulator implements MuxBackplane {
       const identity = generateIdentity(options.seed, index);
       const initial = Simulator.initialState(defaultState(identity), index);
       const phone = await VirtualIPhone.open(identity, initial, store, options.logger, generateDeviceKeyPair);
-      simulator.install(phone);
+      simulator.install(phone, index);
     }
     for (const phone of simulator.phones) simulator.reconcile(phone);
     return simulator;
@@ -124,7 +138,36 @@ export class Simulator implements MuxBackplane {
     return Promise.resolve(handleControl(this, message));
   }
 
-  private install(phone: VirtualIPhone): void {
+  /** The phone's file system (what its backups hold). */
+  fileSystem(phone: VirtualIPhone): VirtualDeviceFileSystem {
+    const fs = this.fileSystems.get(phone);
+    if (!fs) throw new Error(`no file system for ${phone.udid}`);
+    return fs;
+  }
+
+  /** The phone's media partition (what AFC serves). */
+  mediaPartition(phone: VirtualIPhone): MediaPartition {
+    const media = this.mediaPartitions.get(phone);
+    if (!media) throw new Error(`no media partition for ${phone.udid}`);
+    return media;
+  }
+
+  private install(phone: VirtualIPhone, index: number): void {
+    const fs = createDeviceFileSystem({
+      seed: `${this.options.seed}/${index}`,
+      identity: phone.identity,
+      ...(this.options.dataProfile ? { profile: this.options.dataProfile } : {}),
+      ...(this.options.stateDir ? { stateDir: join(this.options.stateDir, 'devices', phone.udid, 'data') } : {}),
+      // The version the phone shipped with: updating iOS later (sim set ios=…) keeps the user's data.
+      iosVersion: defaultState(phone.identity).productVersion,
+    });
+    this.fileSystems.set(phone, fs);
+    const media = createMediaPartition({ seed: `${this.options.seed}/${phone.udid}` });
+    this.mediaPartitions.set(phone, media);
+    const kdf = this.options.fastKdf ? FAST_KDF : REAL_KDF;
+    phone.registerService(LockdownService.AFC, serveAfc(media));
+    phone.registerService(LockdownService.INSTALLATION_PROXY, serveInstallationProxy(fs));
+    phone.registerService(LockdownService.MOBILEBACKUP2, mobileBackup2Service(() => ({ phone, fs, kdf, ...(this.options.blockSize ? { blockSize: this.options.blockSize } : {}) })));
     phone.setLockdownHandler((stream, via) => serveLockdown(phone, stream, via, { autoTrust: this.options.autoTrust }));
     phone.servicePortAcceptor = (stream: Duplex, service: string, host: PairedHost, handler: ServiceHandler) => {
       acceptTls(stream, host, phone.keys.privateKeyPem).then(

@@ -166,6 +166,7 @@ export interface TruthChat {
   readonly messages: readonly TruthMessage[];
 }
 
+/** Phones are E.164 ("+12065550123"); AddressBook stores them formatted ("(206) 555-0123"). */
 export interface TruthContact {
   readonly first?: string;
   readonly last?: string;
@@ -186,6 +187,7 @@ export interface TruthEvent {
 
 export interface TruthNote {
   readonly title: string;
+  /** The whole note text as Notes stores it (NoteStoreProto note_text): its first line is the title. */
   readonly body: string;
   readonly folder: string;
   readonly created: string;

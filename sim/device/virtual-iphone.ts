@@ -129,6 +129,19 @@ export class VirtualIPhone extends EventEmitter<VirtualIPhoneEvents> {
     this.setState(applySettings(this.currentState, assignments, { productType: this.identity.productType }));
   }
 
+  /** Private per-device files in the simulator's store (backup keybag, data overlay index, …). */
+  readDeviceFile(name: string): Buffer | undefined {
+    return this.store.read(`devices/${this.udid}/${name}`);
+  }
+
+  writeDeviceFile(name: string, data: Uint8Array): void {
+    this.store.write(`devices/${this.udid}/${name}`, data);
+  }
+
+  removeDeviceFile(name: string): boolean {
+    return this.store.remove(`devices/${this.udid}/${name}`);
+  }
+
   pairedHosts(): PairedHost[] {
     return [...this.hosts.values()];
   }

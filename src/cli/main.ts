@@ -5,7 +5,10 @@
  * because nothing in src/ may depend on sim/.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBackupCommand } from './commands/backup.js';
 import { registerDevicesCommand } from './commands/devices.js';
+import { registerEncryptionCommand } from './commands/encryption.js';
+import { registerRestoreCommand } from './commands/restore.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { UsageError } from './commands/parse.js';
@@ -25,6 +28,9 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerDevicesCommand(program);
   registerPairingCommands(program);
   registerInfoCommand(program);
+  registerBackupCommand(program);
+  registerRestoreCommand(program);
+  registerEncryptionCommand(program);
   for (const register of extensions) register(program);
   return program;
 }

@@ -11,6 +11,7 @@ import { startSimulator } from '../../sim/cli.js';
 import type { Simulator } from '../../sim/simulator.js';
 import type { MuxServer } from '../../sim/usbmuxd/server.js';
 import { UsbmuxClient } from '../../src/protocol/usbmux/client.js';
+import type { DataProfile } from '../../sim/data/index.js';
 
 export interface SimHarness {
   readonly dir: string;
@@ -25,7 +26,9 @@ export interface SimHarness {
   close(): Promise<void>;
 }
 
-export async function startSimHarness(options: { devices?: number; autoTrust?: boolean; stateDir?: string; seed?: string } = {}): Promise<SimHarness> {
+export async function startSimHarness(
+  options: { devices?: number; autoTrust?: boolean; stateDir?: string; seed?: string; dataProfile?: DataProfile; blockSize?: number } = {},
+): Promise<SimHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-sim-'));
   const socket = join(dir, 'usbmuxd.sock');
   const { simulator, server } = await startSimulator({
@@ -36,6 +39,10 @@ export async function startSimHarness(options: { devices?: number; autoTrust?: b
     json: false,
     quiet: process.env['LIFEBOAT_SIM_VERBOSE'] !== '1',
     stateDir: options.stateDir ?? join(dir, 'state'),
+    // Real keybag derivation costs seconds per unlock; tests use the simulator's reduced cost.
+    fastKdf: true,
+    ...(options.dataProfile ? { dataProfile: options.dataProfile } : {}),
+    ...(options.blockSize ? { blockSize: options.blockSize } : {}),
   });
   const phones = simulator.phones;
   const harness: SimHarness = {

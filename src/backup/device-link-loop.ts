@@ -1,0 +1,152 @@
+/**
+ * The host's side of a mobilebackup2 operation after the request: answer every file operation the
+ * device drives, until it sends its final ProcessMessage. Shared by backup, restore, info, list and
+ * change-password, which differ only in the request that starts them.
+ */
+import type { PlistValue } from '../plist/index.js';
+import { DisconnectedError, ProtocolError } from '../protocol/errors.js';
+import { dlArgument, DlStatus, statusResponse } from '../protocol/devicelink/messages.js';
+import type { DeviceLinkChannel } from '../protocol/devicelink/link.js';
+import { finalResult, unexpectedMessage } from '../protocol/services/mobilebackup2/client.js';
+import { isPlistDict } from '../protocol/wire/plist-frame.js';
+import { contentsOfDirectory, copyItem, createDirectory, freeDiskSpace, moveItems, removeItems, sendFiles } from './folder-ops.js';
+import type { BackupRoot } from './safe-path.js';
+import { receiveUploads } from './upload-receiver.js';
+
+/**
+ * A device preparing a large backup can be silent for minutes; it is not waited for forever.
+ * (idevicebackup2 has no bound at all; a hung device would hang it.)
+ */
+export const DEVICE_IDLE_TIMEOUT_MS = 10 * 60_000;
+
+export interface LoopProgress {
+  /** The device's own overall progress, 0..100, when it reports one. */
+  devicePercent?: number;
+  files: number;
+  bytes: number;
+  /** Bytes the device announced for this upload batch (DLMessageUploadFiles). */
+  announcedBytes?: number;
+}
+
+export interface LoopOptions {
+  readonly signal?: AbortSignal;
+  readonly idleTimeoutMs?: number;
+  readonly onProgress?: (progress: LoopProgress) => void;
+  /** Free space to report; defaults to the file system's (tests inject a disk-full answer). */
+  readonly freeSpace?: () => number;
+}
+
+export interface LoopResult {
+  readonly content: string | undefined;
+  readonly filesReceived: number;
+  readonly bytesReceived: number;
+  readonly bytesSent: number;
+  readonly writtenPaths: string[];
+  readonly remoteErrors: string[];
+}
+
+function percentAt(message: PlistValue[], index: number): number | undefined {
+  const value = message[index];
+  const number = typeof value === 'number' ? value : typeof value === 'object' && value !== null && 'value' in value ? (value as { value: unknown }).value : undefined;
+  return typeof number === 'number' && number >= 0 && number <= 100 ? number : undefined;
+}
+
+export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: BackupRoot, options: LoopOptions = {}): Promise<LoopResult> {
+  const readOptions = { timeoutMs: options.idleTimeoutMs ?? DEVICE_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) };
+  const progress: LoopProgress = { files: 0, bytes: 0 };
+  const report = (): void => options.onProgress?.({ ...progress });
+  let bytesSent = 0;
+  const writtenPaths: string[] = [];
+  const remoteErrors: string[] = [];
+
+  for (;;) {
+    const message = await channel.receive(readOptions);
+    const name = message[0] as string;
+    switch (name) {
+      case 'DLMessageDownloadFiles': {
+        const paths = message[1];
+        if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new ProtocolError('DLMessageDownloadFiles: the path list is malformed');
+        progress.devicePercent = percentAt(message, 3) ?? progress.devicePercent;
+        const { errors, bytes } = await sendFiles(channel, root, paths as string[]);
+        bytesSent += bytes;
+        const failed = Object.keys(errors).length > 0;
+        await channel.send(failed ? statusResponse(DlStatus.MULTI_STATUS, 'Multi status', errors) : statusResponse(0, undefined, {}));
+        report();
+        break;
+      }
+      case 'DLMessageUploadFiles': {
+        progress.devicePercent = percentAt(message, 2) ?? progress.devicePercent;
+        const announced = message[3];
+        if (typeof announced === 'number') progress.announcedBytes = announced;
+        const outcome = await receiveUploads(channel.reader, root, (files, bytes) => {
+          progress.files += files;
+          progress.bytes += bytes;
+          if (files > 0) report();
+        }, readOptions);
+        writtenPaths.push(...outcome.written);
+        remoteErrors.push(...outcome.remoteErrors);
+        await channel.send(statusResponse(outcome.errorCode, outcome.errorDescription, {}));
+        report();
+        break;
+      }
+      case 'DLMessageGetFreeDiskSpace': {
+        const free = options.freeSpace ? { code: 0, free: options.freeSpace() } : freeDiskSpace(root);
+        await channel.send(statusResponse(free.code, undefined, free.free));
+        break;
+      }
+      case 'DLMessagePurgeDiskSpace':
+        await channel.send(statusResponse(DlStatus.UNKNOWN, 'Operation not supported', {}));
+        break;
+      case 'DLContentsOfDirectory': {
+        const path = dlArgument(message, 1);
+        if (typeof path !== 'string') throw new ProtocolError('DLContentsOfDirectory: the path is missing');
+        const { result, listing } = contentsOfDirectory(root, path);
+        await channel.send(statusResponse(result.code, result.description, listing));
+        break;
+      }
+      case 'DLMessageCreateDirectory': {
+        const path = dlArgument(message, 1);
+        if (typeof path !== 'string') throw new ProtocolError('DLMessageCreateDirectory: the path is missing');
+        const result = createDirectory(root, path);
+        await channel.send(statusResponse(result.code, result.description, undefined));
+        break;
+      }
+      case 'DLMessageMoveFiles':
+      case 'DLMessageMoveItems': {
+        const moves = message[1];
+        if (!isPlistDict(moves) || Object.values(moves).some((v) => typeof v !== 'string')) throw new ProtocolError(`${name}: the move list is malformed`);
+        progress.devicePercent = percentAt(message, 3) ?? progress.devicePercent;
+        const result = moveItems(root, Object.entries(moves) as Array<[string, string]>);
+        await channel.send(statusResponse(result.code, result.description, {}));
+        report();
+        break;
+      }
+      case 'DLMessageRemoveFiles':
+      case 'DLMessageRemoveItems': {
+        const paths = message[1];
+        if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new ProtocolError(`${name}: the path list is malformed`);
+        progress.devicePercent = percentAt(message, 3) ?? progress.devicePercent;
+        const result = removeItems(root, paths as string[]);
+        await channel.send(statusResponse(result.code, result.description, {}));
+        report();
+        break;
+      }
+      case 'DLMessageCopyItem': {
+        const from = dlArgument(message, 1);
+        const to = dlArgument(message, 2);
+        if (typeof from !== 'string' || typeof to !== 'string') throw new ProtocolError('DLMessageCopyItem: source or destination missing');
+        const result = copyItem(root, from, to);
+        await channel.send(statusResponse(result.code, result.description, {}));
+        break;
+      }
+      case 'DLMessageProcessMessage': {
+        const { content } = finalResult(message);
+        return { content, filesReceived: progress.files, bytesReceived: progress.bytes, bytesSent, writtenPaths, remoteErrors };
+      }
+      case 'DLMessageDisconnect':
+        throw new DisconnectedError('the iPhone ended the backup session before finishing', { code: 'BACKUP_DEVICE_DISCONNECTED' });
+      default:
+        throw unexpectedMessage(name);
+    }
+  }
+}
