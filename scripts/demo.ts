@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   const socket = join(dir, 'usbmuxd.sock');
   const { simulator, server } = await startSimulator({ socket, devices: 2, seed: 'demo', autoTrust: false, json: false, quiet: true, stateDir: join(dir, 'state') });
   process.env['USBMUXD_SOCKET_ADDRESS'] = `UNIX:${socket}`;
+  // The demo's vault stays in ./.lifeboat-demo (kept, so the snapshots can be looked at afterwards)
+  // unless LIFEBOAT_HOME says otherwise.
+  process.env['LIFEBOAT_HOME'] ??= join(process.cwd(), '.lifeboat-demo');
   try {
     const usb = simulator.phones[0]!;
     step(`A virtual iPhone is running behind usbmuxd at ${socket}`);
@@ -47,10 +50,22 @@ async function main(): Promise<void> {
     step('Device values over the TLS session (like ideviceinfo)');
     await cli('info', '--udid', usb.udid, '--domain', 'com.apple.disk_usage');
 
+    step('First backup: everything the phone holds, in the Finder format');
+    await cli('backup', '--udid', usb.udid, '--full');
+
+    step('The phone changes: 5 new messages and 2 new photos');
+    const fs = simulator.fileSystem(usb);
+    fs.mutate({ kind: 'messages', add: 5 });
+    fs.mutate({ kind: 'photos', add: 2 });
+    process.stdout.write('  (lifeboat sim mutate does the same from another terminal)\n');
+
+    step('Second backup: incremental, only what changed travels; the first snapshot stays intact');
+    await cli('backup', '--udid', usb.udid);
+
     step('Unplugging the cable');
     usb.applySettings(['plugged=false']);
     await cli('devices');
-    process.stdout.write('\nDone. Backups, the vault and the dashboard build on this device stack.\n');
+    process.stdout.write(`\nDone. The snapshots are Finder-format backup folders under ${process.env['LIFEBOAT_HOME']}/vault.\n`);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

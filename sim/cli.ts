@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { printJson, printLine, type GlobalOptions } from '../src/cli/output.js';
 import { parseWholeNumber, UsageError } from '../src/cli/commands/parse.js';
 import type { SimDeviceSummary } from './control.js';
-import { summarizePhone } from './control.js';
+import { parseMutation, summarizePhone } from './control.js';
 import { simControl } from './control-client.js';
 import { createSimLogger } from './log.js';
 import { Simulator } from './simulator.js';
@@ -139,6 +139,39 @@ export function registerSimCommands(program: Command): void {
       if (options.json) printJson(result);
       else if ('devices' in result) result.devices.forEach(printSummary);
       else printSummary(result);
+    });
+
+  sim
+    .command('mutate')
+    .description('change a virtual iPhone\'s data between backups: kind=messages|photos|contacts|appFiles add=N change=N edit=N remove=N, or kind=churn percent=P')
+    .requiredOption('--socket <path>', 'the running simulator\'s socket')
+    .argument('<udid>', 'which phone')
+    .argument('<fields...>', 'kind=… and counts')
+    .action(async (udid: string, fields: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<RunOptions>();
+      let mutation;
+      try {
+        mutation = parseMutation(fields);
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+      const result = (await simControl(options.socket, { MessageType: 'LifeboatSimMutate', UDID: udid, Mutation: JSON.stringify(mutation) })) as {
+        added: number;
+        changed: number;
+        removed: number;
+      };
+      if (options.json) printJson(result);
+      else printLine(`added ${result.added}, changed ${result.changed}, removed ${result.removed}`);
+    });
+
+  sim
+    .command('truth')
+    .description('print what a virtual iPhone holds (ground truth for checking backups, readers and restores) as JSON')
+    .requiredOption('--socket <path>', 'the running simulator\'s socket')
+    .argument('<udid>', 'which phone')
+    .action(async (udid: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<RunOptions>();
+      printJson(await simControl(options.socket, { MessageType: 'LifeboatSimTruth', UDID: udid }, 120_000));
     });
 
   sim

@@ -17,7 +17,7 @@ export class SimControlError extends LifeboatError {
   }
 }
 
-export async function simControl(socketPath: string, message: PlistDict): Promise<unknown> {
+export async function simControl(socketPath: string, message: PlistDict, timeoutMs = CONTROL_TIMEOUT_MS): Promise<unknown> {
   const socket = net.createConnection({ path: socketPath });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -28,7 +28,8 @@ export async function simControl(socketPath: string, message: PlistDict): Promis
     });
     const reader = new StreamReader(socket, 'sim control');
     socket.write(encodePlistPacket(1, message));
-    const packet = await readMuxPacket(reader, { timeoutMs: CONTROL_TIMEOUT_MS });
+    // Ground-truth replies of large phones run to megabytes; this channel talks to our own simulator.
+    const packet = await readMuxPacket(reader, { timeoutMs, maxPacket: 256 * 1024 * 1024 });
     const reply = packet.plist;
     if (!reply || reply['MessageType'] !== CONTROL_REPLY) {
       throw new SimControlError(`${socketPath} is a usbmuxd but not a Lifeboat virtual iPhone`, 'SIM_NOT_A_SIMULATOR');

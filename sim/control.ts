@@ -3,7 +3,8 @@
  * socket, so `lifeboat sim show|set` need nothing but the socket path. A real usbmuxd answers them
  * with BADCOMMAND, which the control client reports as "this is not a Lifeboat virtual iPhone".
  *
- * Requests: LifeboatSimList {}, LifeboatSimShow {UDID}, LifeboatSimSet {UDID, Settings: ["key=value"…]}.
+ * Requests: LifeboatSimList {}, LifeboatSimShow {UDID}, LifeboatSimSet {UDID, Settings: ["key=value"…]},
+ * LifeboatSimMutate {UDID, Mutation: "<JSON of a sim/data Mutation>"}, LifeboatSimTruth {UDID}.
  * Reply: {MessageType: "LifeboatSimReply", Json: "<JSON text>"} or {…, Error: "<message>"}.
  */
 import type { PlistDict } from '../src/plist/index.js';
@@ -11,6 +12,7 @@ import { describeError } from '../src/util/errors.js';
 import type { VirtualIPhone } from './device/virtual-iphone.js';
 import { describeState } from './model/state.js';
 import type { Simulator } from './simulator.js';
+import type { Mutation } from './data/index.js';
 
 export const CONTROL_REPLY = 'LifeboatSimReply';
 
@@ -48,7 +50,29 @@ export function summarizePhone(simulator: Simulator, phone: VirtualIPhone): SimD
   };
 }
 
-export function handleControl(simulator: Simulator, message: PlistDict): PlistDict | undefined {
+/** Parses `kind=messages add=3 …` words into a sim/data Mutation (numbers for every key but kind). */
+export function parseMutation(words: readonly string[]): Mutation {
+  const fields: Record<string, string | number> = {};
+  for (const word of words) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new SimControlInputError(`"${word}" is not key=value`);
+    const key = word.slice(0, eq);
+    const value = word.slice(eq + 1);
+    if (key === 'kind') fields[key] = value;
+    else {
+      const number = Number(value);
+      if (!Number.isFinite(number) || number < 0) throw new SimControlInputError(`${key} must be a non-negative number, not "${value}"`);
+      fields[key] = number;
+    }
+  }
+  const kinds = ['messages', 'photos', 'contacts', 'appFiles', 'churn'];
+  if (typeof fields['kind'] !== 'string' || !kinds.includes(fields['kind'])) throw new SimControlInputError(`kind must be one of ${kinds.join(', ')}`);
+  return fields as unknown as Mutation;
+}
+
+export class SimControlInputError extends Error {}
+
+export function handleControl(simulator: Simulator, message: PlistDict): Promise<PlistDict | undefined> | PlistDict | undefined {
   const type = message['MessageType'];
   const reply = (value: unknown): PlistDict => ({ MessageType: CONTROL_REPLY, Json: JSON.stringify(value) });
   const error = (text: string): PlistDict => ({ MessageType: CONTROL_REPLY, Error: text });
@@ -77,6 +101,27 @@ export function handleControl(simulator: Simulator, message: PlistDict): PlistDi
         return error(describeError(failure));
       }
       return reply(summarizePhone(simulator, phone));
+    }
+    case 'LifeboatSimMutate': {
+      const phone = findPhone();
+      if (typeof phone === 'string') return error(phone);
+      try {
+        const mutation = JSON.parse(String(message['Mutation'])) as Mutation;
+        return reply(simulator.fileSystem(phone).mutate(mutation));
+      } catch (failure) {
+        return error(describeError(failure));
+      }
+    }
+    case 'LifeboatSimTruth': {
+      const phone = findPhone();
+      if (typeof phone === 'string') return error(phone);
+      return simulator
+        .fileSystem(phone)
+        .truth()
+        .then(
+          (truth) => reply(truth),
+          (failure: unknown) => error(describeError(failure)),
+        );
     }
     default:
       return undefined;

@@ -20,6 +20,8 @@ import { selectDevice } from '../src/protocol/host/select-device.js';
 import { UsbmuxTransport } from '../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import type { DeviceFileSystem } from '../sim/data/index.js';
+import { decryptWithPython } from './support/python-decryptor.js';
+import { requireTool } from './support/require-tool.js';
 import { startSimHarness, type SimHarness } from './support/sim-harness.js';
 
 async function sha256(stream: Readable): Promise<string> {
@@ -94,7 +96,7 @@ describe('backup engine against the virtual iPhone', () => {
     assert.deepEqual(store.list(sim.usbUdid).map((s) => s.id), [first.snapshot.id, second.snapshot.id]);
   });
 
-  it('turns encryption on, makes an encrypted backup readable with the password, refuses a wrong one', async () => {
+  it('turns encryption on, makes an encrypted backup readable with the password, refuses a wrong one', async (t) => {
     const phone = sim.simulator.phone(sim.usbUdid)!;
     const fs = sim.simulator.fileSystem(phone);
     await changeBackupEncryption(await transport(sim.usbUdid), pairs, { action: 'on', newPassword: 'correct horse' });
@@ -106,6 +108,11 @@ describe('backup engine against the virtual iPhone', () => {
     assert.ok([...expected.keys()].some((k) => k.startsWith('KeychainDomain/') || k.startsWith('HealthDomain/')), 'encrypted-only data is included');
     assert.deepEqual(await backupFiles(encrypted.snapshot.deviceDir, 'correct horse'), expected);
     await assert.rejects(openBackup(encrypted.snapshot.deviceDir, { password: 'wrong' }), /password/i);
+    // An independent reader (Python stdlib + openssl, nothing of ours) decrypts the same snapshot.
+    if (requireTool(t, 'python3') && requireTool(t, 'openssl')) {
+      const independent = decryptWithPython(encrypted.snapshot.deviceDir, 'correct horse');
+      assert.deepEqual(new Map(Object.entries(independent)), expected);
+    }
     await assert.rejects(changeBackupEncryption(await transport(sim.usbUdid), pairs, { action: 'off', oldPassword: 'nope' }), /password is wrong/);
     assert.equal(phone.state.backupEncryption, true);
     await changeBackupEncryption(await transport(sim.usbUdid), pairs, { action: 'off', oldPassword: 'correct horse' });

@@ -93,10 +93,11 @@ export function encodeBinaryResult(tag: number, result: number): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-export async function readMuxPacket(reader: StreamReader, options: ReadOptions = {}): Promise<MuxPacket> {
+export async function readMuxPacket(reader: StreamReader, options: ReadOptions & { maxPacket?: number } = {}): Promise<MuxPacket> {
   const header = decodeMuxHeader(await reader.readExact(MUX_HEADER_SIZE, { ...options, what: 'usbmux header' }));
-  if (header.length < MUX_HEADER_SIZE || header.length > MUX_MAX_PACKET) {
-    throw new ProtocolError(`usbmux packet: length ${header.length} is outside ${MUX_HEADER_SIZE}..${MUX_MAX_PACKET}`, {
+  const max = options.maxPacket ?? MUX_MAX_PACKET;
+  if (header.length < MUX_HEADER_SIZE || header.length > max) {
+    throw new ProtocolError(`usbmux packet: length ${header.length} is outside ${MUX_HEADER_SIZE}..${max}`, {
       code: 'PROTOCOL_FRAME_TOO_LARGE',
     });
   }
