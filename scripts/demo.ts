@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     step('Unplugging the cable');
     usb.applySettings(['plugged=false']);
     await cli('devices');
+
+    step('What the latest backup contains (read back from the vault, no phone needed)');
+    await cli('show', '--snapshot', 'latest', '--udid', usb.udid);
     process.stdout.write(`\nDone. The snapshots are Finder-format backup folders under ${process.env['LIFEBOAT_HOME']}/vault.\n`);
   } finally {
     await server.close();

@@ -26,6 +26,7 @@ import { createMediaPartition, serveAfc, type MediaPartition } from './services/
 import { serveInstallationProxy } from './services/installation-proxy.js';
 import { FAST_KDF, REAL_KDF } from './services/mobilebackup2/encryption.js';
 import { mobileBackup2Service } from './services/mobilebackup2/index.js';
+import { backupFaults } from './faults/backup-faults.js';
 import { serveNotificationProxy } from './services/notification-proxy.js';
 import { join } from 'node:path';
 import { DirectoryStore, MemoryStore, type SimStore } from './store.js';
@@ -167,7 +168,10 @@ export class Simulator implements MuxBackplane {
     const kdf = this.options.fastKdf ? FAST_KDF : REAL_KDF;
     phone.registerService(LockdownService.AFC, serveAfc(media));
     phone.registerService(LockdownService.INSTALLATION_PROXY, serveInstallationProxy(fs));
-    phone.registerService(LockdownService.MOBILEBACKUP2, mobileBackup2Service(() => ({ phone, fs, kdf, ...(this.options.blockSize ? { blockSize: this.options.blockSize } : {}) })));
+    phone.registerService(
+      LockdownService.MOBILEBACKUP2,
+      mobileBackup2Service(() => ({ phone, fs, kdf, ...(this.options.blockSize ? { blockSize: this.options.blockSize } : {}), faults: (link) => backupFaults(phone, link) })),
+    );
     phone.setLockdownHandler((stream, via) => serveLockdown(phone, stream, via, { autoTrust: this.options.autoTrust }));
     phone.servicePortAcceptor = (stream: Duplex, service: string, host: PairedHost, handler: ServiceHandler) => {
       acceptTls(stream, host, phone.keys.privateKeyPem).then(

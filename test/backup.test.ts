@@ -137,4 +137,16 @@ describe('backup engine against the virtual iPhone', () => {
     });
     assert.deepEqual(await phoneFiles(sim.simulator.fileSystem(target), false), sourceFiles);
   });
+
+  it('leaves the camera roll out while iCloud Photos is on, as a phone does', async () => {
+    sim.set(sim.usbUdid, 'icloudPhotos=true');
+    try {
+      const result = await backupDevice({ transport: await transport(sim.usbUdid), pairStore: pairs, store });
+      const files = await backupFiles(result.snapshot.deviceDir);
+      assert.equal([...files.keys()].some((k) => k.startsWith('CameraRollDomain/Media/DCIM/')), false);
+      assert.ok(files.has('CameraRollDomain/Media/PhotoData/Photos.sqlite'), 'the photo library database is still backed up');
+    } finally {
+      sim.set(sim.usbUdid, 'icloudPhotos=false');
+    }
+  });
 });

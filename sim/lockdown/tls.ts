@@ -12,7 +12,15 @@ const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 export function acceptTls(stream: Duplex, host: PairedHost, devicePrivateKeyPem: Buffer): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new tls.TLSSocket(stream, { isServer: true, ...deviceTlsOptions(devicePrivateKeyPem, host.deviceCertificatePem) });
+    const socket = new tls.TLSSocket(stream, {
+      isServer: true,
+      ...deviceTlsOptions(devicePrivateKeyPem, host.deviceCertificatePem),
+      // Performance: up to 4 MiB may wait in the socket before write() asks the phone to pause, so
+      // the phone prepares the next files while the previous ones are still on their way. With the
+      // default 16 KiB every backup batch waited for the host to read the last one first, and the
+      // phone sat idle a third of the time. (Accepted by tls.TLSSocket, missing from its typings.)
+      ...({ highWaterMark: 4 * 1024 * 1024 } as object),
+    });
     const cleanup = (): void => {
       clearTimeout(timer);
       socket.off('secure', onSecure);

@@ -43,6 +43,7 @@ test('defaults: a fresh phone on the desk', () => {
   assert.equal(base.trust, 'pending');
   assert.equal(base.backupEncryption, false);
   assert.equal(base.wifiSync, false);
+  assert.equal(base.fault, 'none');
   validateState(base);
   // No 128 GB iPhone XS: the next capacity up; the iPhone X cannot run 18.6.
   assert.equal(defaultState({ productType: 'iPhone11,2' }).totalBytes, 256e9);
@@ -66,6 +67,8 @@ test('every setting key accepts its valid values', () => {
     plugged: ['plugged=false', { plugged: false }],
     encryption: ['encryption=true', { backupEncryption: true }],
     wifiSync: ['wifiSync=true', { wifiSync: true }],
+    icloudPhotos: ['icloudPhotos=true', { icloudPhotos: true }],
+    fault: ['fault=disconnect-after:1MB', { fault: 'disconnect-after:1000000' }],
   };
   assert.deepEqual(Object.keys(valid).sort(), Object.keys(SETTING_KEYS).sort());
   for (const [assignment, expected] of Object.values(valid)) {
@@ -93,6 +96,8 @@ test('every setting key rejects bad values and names the key', () => {
     plugged: 'plugged=',
     encryption: 'encryption=sure',
     wifiSync: 'wifiSync=2',
+    icloudPhotos: 'icloudPhotos=yes',
+    fault: 'fault=explode',
   };
   for (const [key, assignment] of Object.entries(invalid)) {
     const error = expectSettingError([assignment], key);

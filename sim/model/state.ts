@@ -12,8 +12,10 @@
  * `trust` is the answer to the "Trust This Computer?" prompt; `wifiSync` is lockdown's
  * EnableWifiConnections; `backupEncryption` is WillEncrypt. Sizes are bytes (units.ts parses "12GB").
  * Setting keys are a public contract (scripts use them): battery, charging, wifi, lowPower, ios,
- * freeSpace, totalSpace, passcode, locked, trust, plugged, encryption, wifiSync.
+ * freeSpace, totalSpace, passcode, locked, trust, plugged, encryption, wifiSync, icloudPhotos, fault.
+ * `fault` is a fault the phone injects into its backups (sim/faults/spec.ts), stored canonical ("none").
  */
+import { FAULT_SYNTAX, formatFault, parseFault } from '../faults/spec.js';
 import { describeSupport, findModel, sortVersions, supportsIosVersion } from './catalog.js';
 import { SimStateError, UnknownIosVersionError } from './errors.js';
 import type { DeviceIdentity } from './identity.js';
@@ -37,6 +39,10 @@ export interface DeviceState {
   readonly trust: TrustState;
   readonly backupEncryption: boolean;
   readonly wifiSync: boolean;
+  /** iCloud Photos on: the camera roll's originals are in iCloud, so a backup leaves them out. */
+  readonly icloudPhotos: boolean;
+  /** The injected fault, canonical spec text ("none" = behaves). */
+  readonly fault: string;
 }
 
 /** What applySettings needs to know about the phone; without it `ios=` is checked against the table only. */
@@ -64,6 +70,8 @@ export const SETTING_KEYS = {
   plugged: BOOL,
   encryption: BOOL,
   wifiSync: BOOL,
+  icloudPhotos: BOOL,
+  fault: FAULT_SYNTAX,
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;
 
@@ -76,6 +84,7 @@ const BOOLEAN_FIELDS = {
   plugged: 'plugged',
   encryption: 'backupEncryption',
   wifiSync: 'wifiSync',
+  icloudPhotos: 'icloudPhotos',
 } as const satisfies Partial<Record<SettingKey, keyof DeviceState>>;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -107,6 +116,8 @@ export function defaultState(identity: Pick<DeviceIdentity, 'productType'>): Dev
     trust: 'pending',
     backupEncryption: false,
     wifiSync: false,
+    icloudPhotos: false,
+    fault: 'none',
   };
 }
 
@@ -146,6 +157,9 @@ export function applySettings(state: DeviceState, assignments: readonly string[]
       case 'ios':
         next.productVersion = value;
         next.buildVersion = iosBuild(value, context);
+        break;
+      case 'fault':
+        next.fault = formatFault(parseFault(value));
         break;
       case 'freeSpace':
       case 'totalSpace': {
@@ -190,6 +204,8 @@ export function validateState(state: DeviceState): void {
   if (!Number.isSafeInteger(state.freeBytes) || state.freeBytes < 0) throw bad('freeSpace', `freeBytes ${state.freeBytes} must be a whole number ≥ 0`);
   if (state.freeBytes > state.totalBytes) throw bad('freeSpace', `freeSpace (${formatBytes(state.freeBytes)}) cannot exceed totalSpace (${formatBytes(state.totalBytes)})`);
   if (state.locked && !state.passcode) throw bad('locked', 'locked=true needs passcode=true', 'locked');
+  if (typeof state.fault !== 'string') throw bad('fault', `fault must be a spec string, got ${String(state.fault)}`);
+  parseFault(state.fault);
 }
 
 /** Plain JSON summary keyed like the settings, plus readable sizes, for logs, the CLI and the web UI. */
@@ -212,6 +228,8 @@ export function describeState(state: DeviceState): Record<string, string | numbe
     trust: state.trust,
     encryption: state.backupEncryption,
     wifiSync: state.wifiSync,
+    icloudPhotos: state.icloudPhotos,
+    fault: state.fault,
   };
 }
 

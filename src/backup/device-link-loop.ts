@@ -2,6 +2,10 @@
  * The host's side of a mobilebackup2 operation after the request: answer every file operation the
  * device drives, until it sends its final ProcessMessage. Shared by backup, restore, info, list and
  * change-password, which differ only in the request that starts them.
+ *
+ * When this computer fails to store what the device sent (disk full, I/O error) the operation fails
+ * with that reason — whatever the device says afterwards, even "success": a phone that ignores the
+ * error status would otherwise end with a backup missing files.
  */
 import type { PlistValue } from '../plist/index.js';
 import { DisconnectedError, ProtocolError } from '../protocol/errors.js';
@@ -9,6 +13,7 @@ import { dlArgument, DlStatus, statusResponse } from '../protocol/devicelink/mes
 import type { DeviceLinkChannel } from '../protocol/devicelink/link.js';
 import { finalResult, unexpectedMessage } from '../protocol/services/mobilebackup2/client.js';
 import { isPlistDict } from '../protocol/wire/plist-frame.js';
+import { BackupError } from './errors.js';
 import { contentsOfDirectory, copyItem, createDirectory, freeDiskSpace, moveItems, removeItems, sendFiles } from './folder-ops.js';
 import type { BackupRoot } from './safe-path.js';
 import { receiveUploads } from './upload-receiver.js';
@@ -51,7 +56,45 @@ function percentAt(message: PlistValue[], index: number): number | undefined {
   return typeof number === 'number' && number >= 0 && number <= 100 ? number : undefined;
 }
 
+/** The first failure of this computer's storage during an operation (not a refusal of a bad request). */
+interface StorageFailure {
+  readonly code: number;
+  readonly description: string | undefined;
+}
+
+function storageError(failure: StorageFailure, cause?: unknown): BackupError {
+  const what = failure.description ?? `status ${failure.code}`;
+  return failure.code === DlStatus.ENOSPC
+    ? new BackupError(`this computer's disk is full (${what})`, { code: 'BACKUP_HOST_DISK_FULL', retryable: true, hint: 'Free up space on the backup disk and try again.', ...(cause ? { cause } : {}) })
+    : new BackupError(`this computer could not write the backup: I/O error (${what})`, {
+        code: 'BACKUP_HOST_IO_ERROR',
+        retryable: true,
+        hint: 'Check the disk that holds the backups (its health, its cable, `dmesg`), then try again.',
+        ...(cause ? { cause } : {}),
+      });
+}
+
 export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: BackupRoot, options: LoopOptions = {}): Promise<LoopResult> {
+  let storageFailure: StorageFailure | undefined;
+  const noteStatus = (code: number, description: string | undefined): void => {
+    if (!storageFailure && (code === DlStatus.ENOSPC || code === DlStatus.EIO)) storageFailure = { code, description };
+  };
+  try {
+    const result = await answerDevice(channel, root, options, noteStatus);
+    if (storageFailure) throw storageError(storageFailure);
+    return result;
+  } catch (error) {
+    if (storageFailure && !(error instanceof BackupError && error.code.startsWith('BACKUP_HOST_'))) throw storageError(storageFailure, error);
+    throw error;
+  }
+}
+
+async function answerDevice(
+  channel: DeviceLinkChannel,
+  root: BackupRoot,
+  options: LoopOptions,
+  noteStatus: (code: number, description: string | undefined) => void,
+): Promise<LoopResult> {
   const readOptions = { timeoutMs: options.idleTimeoutMs ?? DEVICE_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) };
   const progress: LoopProgress = { files: 0, bytes: 0 };
   const report = (): void => options.onProgress?.({ ...progress });
@@ -85,6 +128,7 @@ export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: Backup
         }, readOptions);
         writtenPaths.push(...outcome.written);
         remoteErrors.push(...outcome.remoteErrors);
+        noteStatus(outcome.errorCode, outcome.errorDescription);
         await channel.send(statusResponse(outcome.errorCode, outcome.errorDescription, {}));
         report();
         break;
@@ -108,6 +152,7 @@ export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: Backup
         const path = dlArgument(message, 1);
         if (typeof path !== 'string') throw new ProtocolError('DLMessageCreateDirectory: the path is missing');
         const result = createDirectory(root, path);
+        noteStatus(result.code, result.description);
         await channel.send(statusResponse(result.code, result.description, undefined));
         break;
       }
@@ -117,6 +162,7 @@ export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: Backup
         if (!isPlistDict(moves) || Object.values(moves).some((v) => typeof v !== 'string')) throw new ProtocolError(`${name}: the move list is malformed`);
         progress.devicePercent = percentAt(message, 3) ?? progress.devicePercent;
         const result = moveItems(root, Object.entries(moves) as Array<[string, string]>);
+        noteStatus(result.code, result.description);
         await channel.send(statusResponse(result.code, result.description, {}));
         report();
         break;
@@ -136,6 +182,7 @@ export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: Backup
         const to = dlArgument(message, 2);
         if (typeof from !== 'string' || typeof to !== 'string') throw new ProtocolError('DLMessageCopyItem: source or destination missing');
         const result = copyItem(root, from, to);
+        noteStatus(result.code, result.description);
         await channel.send(statusResponse(result.code, result.description, {}));
         break;
       }

@@ -6,7 +6,8 @@
  * and Hello → sync notifications → staging folder (hard links to the latest snapshot) → Info.plist →
  * Backup request → answer the device's file operations → success only when the device says so AND
  * Status.plist says "finished" → commit (durable, atomic rename). Any failure abandons the staging
- * folder; the previous snapshot is never touched.
+ * folder; the previous snapshot is never touched. A failure is reported as what happened and what to
+ * do next (failure.ts); paths the phone asked for and were refused are reported as warnings.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ import { SyncNotification } from '../protocol/services/notification-proxy/messag
 import type { DeviceTransport } from '../protocol/transport.js';
 import { isPlistDict } from '../protocol/wire/plist-frame.js';
 import type { LocalSnapshotStore, SnapshotRef } from '../vault/local-store.js';
-import { runDeviceLinkLoop, type LoopOptions } from './device-link-loop.js';
+import { DEVICE_IDLE_TIMEOUT_MS, runDeviceLinkLoop, type LoopOptions } from './device-link-loop.js';
+import { explainBackupFailure } from './failure.js';
 import { BackupError } from './errors.js';
 import type { AfcClient } from '../protocol/services/afc/client.js';
 import type { MobileBackup2Client } from '../protocol/services/mobilebackup2/client.js';
@@ -94,6 +96,7 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
     willEncrypt: boolean,
   ): Promise<BackupResult> {
     const staging = options.store.openStaging(udid, { full: options.full ?? false });
+    let root: BackupRoot | undefined;
     try {
       const infoPath = join(staging.deviceDir, 'Info.plist');
       // A new inode: the linked Info.plist belongs to the previous snapshot as well.
@@ -107,7 +110,7 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
       emit({ type: 'phase', phase: 'transferring', message: willEncrypt ? 'receiving an encrypted backup' : 'receiving the backup' });
       const meter = new ProgressMeter(emit);
       await mb2.sendRequest('Backup', udid, udid, options.full ? { ForceFullBackup: true } : undefined);
-      const root = new BackupRoot(staging.backupDir, [udid]);
+      root = new BackupRoot(staging.backupDir, [udid]);
       const loop = await runDeviceLinkLoop(mb2.channel, root, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...options.loop,
@@ -139,11 +142,15 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
         filesReceived: loop.filesReceived,
         bytesReceived: loop.bytesReceived,
         seconds: (Date.now() - started) / 1000,
-        warnings: loop.remoteErrors,
+        warnings: [...loop.remoteErrors, ...refusalWarnings(root)],
       };
     } catch (error) {
       staging.abandon();
-      throw error;
+      throw explainBackupFailure(error, {
+        vaultDir: options.store.root,
+        idleTimeoutMs: options.loop?.idleTimeoutMs ?? DEVICE_IDLE_TIMEOUT_MS,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     }
   }
 }
@@ -167,6 +174,17 @@ async function gatherExtras(lockdown: LockdownClient, afc: AfcClient): Promise<D
     if (data) itunesFiles[name] = data;
   }
   return { applications, installedApplications, itunesFiles };
+}
+
+/** What the phone asked for and was refused (a phone that does this is broken or hostile). */
+function refusalWarnings(root: BackupRoot | undefined): string[] {
+  if (!root || root.refusalCount === 0) return [];
+  const more = root.refusalCount - root.refusals.length;
+  return [
+    `the iPhone asked for ${root.refusalCount} file operation(s) outside its backup folder; all were refused`,
+    ...root.refusals,
+    ...(more > 0 ? [`… and ${more} more refused`] : []),
+  ];
 }
 
 function readStatus(deviceDir: string): { snapshotState: string | undefined; isFullBackup: boolean | undefined } {

@@ -70,7 +70,9 @@ export function contentsOfDirectory(root: BackupRoot, devicePath: string): { res
   const listing: PlistDict = {};
   try {
     const absolute = root.resolve(devicePath);
-    root.assertNoSymlinkedParents(devicePath);
+    // The folder itself must not be a symlink either: listing its target would show the phone what
+    // lies outside the backup folder.
+    root.assertNoSymlinks(devicePath);
     for (const name of readdirSync(absolute)) {
       const stat = lstatSync(join(absolute, name));
       listing[name] = {
@@ -132,7 +134,11 @@ export function removeItems(root: BackupRoot, paths: readonly string[]): OpResul
   return first;
 }
 
-/** Copy into new inodes (never a hard link: the copy may later be changed independently). */
+/**
+ * Copy into new inodes (never a hard link: the copy may later be changed independently). Symlinks
+ * found inside a copied folder are left out — a backup folder has none, and a copied one could stand
+ * where a directory was already checked (hence forget()) and lead a later write outside the folder.
+ */
 export function copyItem(root: BackupRoot, from: string, to: string): OpResult {
   try {
     const source = root.resolve(from);
@@ -140,13 +146,15 @@ export function copyItem(root: BackupRoot, from: string, to: string): OpResult {
     root.assertNoSymlinkedParents(from);
     root.assertNoSymlinkedParents(to);
     const stat = lstatSync(source);
+    if (!stat.isDirectory() && !stat.isFile()) return { code: DlStatus.UNKNOWN, description: `${from}: not a file or directory` };
     rmSync(target, { recursive: true, force: true });
     mkdirSync(dirname(target), { recursive: true });
-    if (stat.isDirectory()) cpSync(source, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
-    else if (stat.isFile()) copyFileSync(source, target, constants.COPYFILE_EXCL);
-    else return { code: DlStatus.UNKNOWN, description: `${from}: not a file or directory` };
+    if (stat.isDirectory()) cpSync(source, target, { recursive: true, errorOnExist: true, filter: (path) => !lstatSync(path).isSymbolicLink() });
+    else copyFileSync(source, target, constants.COPYFILE_EXCL);
     return OK;
   } catch (error) {
     return errnoResult(error, `${from} → ${to}`);
+  } finally {
+    root.forget();
   }
 }

@@ -4,7 +4,8 @@
  * '/' separators and starts with one of the allowed top-level folders (the device's UDID). Refused:
  * empty or overlong paths, absolute paths, '.', '..', empty segments, NUL and other control
  * characters, backslashes, segments over 255 bytes. Symlinks are never followed: a directory on the
- * way that is a symlink (someone planted one) makes the path invalid.
+ * way that is a symlink (someone planted one) makes the path invalid. Every refusal is remembered
+ * (`refusals`) so the backup can report that the phone misbehaved.
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +19,15 @@ export class UnsafePathError extends LifeboatError {
 
 export const MAX_DEVICE_PATH = 4096;
 const MAX_SEGMENT = 255;
+/** Refusals kept for the report; a hostile phone can send millions. */
+const MAX_REFUSALS_KEPT = 20;
 
 export class BackupRoot {
   /** Directories already proven to be real directories (not symlinks) inside the root. */
   private readonly verified = new Set<string>();
+  /** The first refused paths (messages of the UnsafePathErrors), for warnings. */
+  readonly refusals: string[] = [];
+  refusalCount = 0;
 
   constructor(
     readonly root: string,
@@ -35,20 +41,20 @@ export class BackupRoot {
   }
 
   segments(devicePath: string): string[] {
-    if (typeof devicePath !== 'string' || devicePath.length === 0) throw new UnsafePathError(String(devicePath), 'empty path');
-    if (Buffer.byteLength(devicePath) > MAX_DEVICE_PATH) throw new UnsafePathError(devicePath, `longer than ${MAX_DEVICE_PATH} bytes`);
+    if (typeof devicePath !== 'string' || devicePath.length === 0) throw this.refuse(String(devicePath), 'empty path');
+    if (Buffer.byteLength(devicePath) > MAX_DEVICE_PATH) throw this.refuse(devicePath, `longer than ${MAX_DEVICE_PATH} bytes`);
     // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(devicePath)) throw new UnsafePathError(devicePath, 'contains control characters');
-    if (devicePath.includes('\\')) throw new UnsafePathError(devicePath, 'contains a backslash');
-    if (devicePath.startsWith('/')) throw new UnsafePathError(devicePath, 'is absolute');
+    if (/[\u0000-\u001f\u007f]/.test(devicePath)) throw this.refuse(devicePath, 'contains control characters');
+    if (devicePath.includes('\\')) throw this.refuse(devicePath, 'contains a backslash');
+    if (devicePath.startsWith('/')) throw this.refuse(devicePath, 'is absolute');
     const trimmed = devicePath.endsWith('/') ? devicePath.slice(0, -1) : devicePath;
     const segments = trimmed.split('/');
     for (const segment of segments) {
-      if (segment === '' || segment === '.' || segment === '..') throw new UnsafePathError(devicePath, `has a "${segment}" segment`);
-      if (Buffer.byteLength(segment) > MAX_SEGMENT) throw new UnsafePathError(devicePath, `has a name longer than ${MAX_SEGMENT} bytes`);
+      if (segment === '' || segment === '.' || segment === '..') throw this.refuse(devicePath, `has a "${segment}" segment`);
+      if (Buffer.byteLength(segment) > MAX_SEGMENT) throw this.refuse(devicePath, `has a name longer than ${MAX_SEGMENT} bytes`);
     }
     if (!this.allowedTops.includes(segments[0] as string)) {
-      throw new UnsafePathError(devicePath, `is outside the device's folder (${this.allowedTops.join(', ')})`);
+      throw this.refuse(devicePath, `is outside the device's folder (${this.allowedTops.join(', ')})`);
     }
     return segments;
   }
@@ -69,10 +75,29 @@ export class BackupRoot {
       } catch {
         return; // does not exist yet: nothing can redirect through it
       }
-      if (stat.isSymbolicLink()) throw new UnsafePathError(devicePath, 'goes through a symbolic link');
-      if (!stat.isDirectory()) throw new UnsafePathError(devicePath, 'goes through a file');
+      if (stat.isSymbolicLink()) throw this.refuse(devicePath, 'goes through a symbolic link');
+      if (!stat.isDirectory()) throw this.refuse(devicePath, 'goes through a file');
       this.verified.add(current);
     }
+  }
+
+  /** Like assertNoSymlinkedParents, and the path itself must not be a symlink either (for listings). */
+  assertNoSymlinks(devicePath: string): void {
+    this.assertNoSymlinkedParents(devicePath);
+    let stat;
+    try {
+      stat = lstatSync(this.resolve(devicePath));
+    } catch {
+      return;
+    }
+    if (stat.isSymbolicLink()) throw this.refuse(devicePath, 'is a symbolic link');
+  }
+
+  private refuse(devicePath: string, reason: string): UnsafePathError {
+    const error = new UnsafePathError(devicePath, reason);
+    this.refusalCount++;
+    if (this.refusals.length < MAX_REFUSALS_KEPT) this.refusals.push(error.message);
+    return error;
   }
 
   /** Forget verified directories (after removals, a path may be re-created as something else). */

@@ -6,9 +6,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBackupCommand } from './commands/backup.js';
+import { registerCoverageCommand } from './commands/coverage.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerExtractCommand } from './commands/extract.js';
+import { registerLsCommand } from './commands/ls.js';
+import { registerShowCommand } from './commands/show.js';
 import { registerDevicesCommand } from './commands/devices.js';
 import { registerEncryptionCommand } from './commands/encryption.js';
 import { registerRestoreCommand } from './commands/restore.js';
+import { registerVaultCommands } from './commands/snapshots.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { UsageError } from './commands/parse.js';
@@ -31,6 +37,8 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerBackupCommand(program);
   registerRestoreCommand(program);
   registerEncryptionCommand(program);
+  for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
+  registerVaultCommands(program);
   for (const register of extensions) register(program);
   return program;
 }

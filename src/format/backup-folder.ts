@@ -46,6 +46,13 @@ export interface BackupEntry {
   readonly mbFile: MbFile;
 }
 
+export interface DomainCount {
+  readonly domain: string;
+  readonly files: number;
+  readonly directories: number;
+  readonly symlinks: number;
+}
+
 export interface Backup {
   readonly dir: string;
   readonly info: BackupInfo;
@@ -60,6 +67,8 @@ export interface Backup {
   files(query?: ManifestQuery): Generator<BackupEntry, void, undefined>;
   count(query?: ManifestQuery): number;
   get(domain: string, relativePath: string): BackupEntry | undefined;
+  /** Entry counts per domain (files, directories, symlinks), from Manifest.db alone. */
+  domains(): DomainCount[];
   /** Absolute path of an entry's blob (validated fileID; the blob may be absent). */
   blobPath(entry: Pick<BackupEntry, 'fileId'>): string;
   /** The plaintext of a regular file, exactly MBFile.Size bytes, decrypted when needed. */
@@ -141,6 +150,19 @@ class BackupFolder implements Backup {
     this.checkOpen();
     const row = this.db.get(domain, relativePath);
     return row === undefined ? undefined : toEntry(row);
+  }
+
+  domains(): DomainCount[] {
+    this.checkOpen();
+    const out = new Map<string, { domain: string; files: number; directories: number; symlinks: number }>();
+    for (const row of this.db.domainCounts()) {
+      const d = out.get(row.domain) ?? { domain: row.domain, files: 0, directories: 0, symlinks: 0 };
+      if (row.flags === 2) d.directories += row.count;
+      else if (row.flags === 4) d.symlinks += row.count;
+      else d.files += row.count;
+      out.set(row.domain, d);
+    }
+    return [...out.values()];
   }
 
   blobPath(entry: Pick<BackupEntry, 'fileId'>): string {

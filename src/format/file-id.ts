@@ -9,15 +9,20 @@
  * The fileID column of Manifest.db is attacker-controlled input once a backup has left the device, so
  * nothing may join it into a path before isFileId() has accepted it; shardPath() enforces that.
  */
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import { FORMAT_CODES, FormatError } from './errors.js';
 
 const FILE_ID = /^[0-9a-f]{40}$/;
 
 /** The fileID of `relativePath` in `domain`. The strings are hashed exactly as given (no normalisation). */
 export function fileIdOf(domain: string, relativePath: string): string {
-  return createHash('sha1').update(`${domain}-${relativePath}`, 'utf8').digest('hex');
+  const text = `${domain}-${relativePath}`;
+  // Performance: the one-shot crypto.hash (Node ≥ 20.12) is about twice as fast as a Hash object, and
+  // a backup computes a fileID for every file (twice on the phone's side). Same SHA-1 of the UTF-8.
+  return oneShotHash ? oneShotHash('sha1', text, 'hex') : createHash('sha1').update(text, 'utf8').digest('hex');
 }
+
+const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 /** True only for exactly 40 lowercase hex characters — the sole shape a safe path component can have. */
 export function isFileId(value: unknown): value is string {

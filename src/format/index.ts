@@ -75,7 +75,7 @@ export {
   type LockdownSummary,
   type ManifestApplication,
 } from './plists.js';
-export { openBackup, type Backup, type BackupEntry, type OpenBackupOptions } from './backup-folder.js';
+export { openBackup, type Backup, type BackupEntry, type DomainCount, type OpenBackupOptions } from './backup-folder.js';
 export {
   buildInfoPlist,
   buildManifestPlist,

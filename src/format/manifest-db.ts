@@ -41,8 +41,12 @@ export interface ManifestQuery {
   readonly flags?: number;
 }
 
-const SCHEMA = [
-  'CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB)',
+const TABLES = ['CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB)'];
+/**
+ * Built once after the rows (ManifestDbWriter.finish), not updated row by row — in iOS's own order
+ * (the three Files indexes, then Properties), so sqlite_master lists the schema exactly as a phone's.
+ */
+const AFTER_ROWS = [
   'CREATE INDEX FilesDomainIdx ON Files(domain)',
   'CREATE INDEX FilesRelativePathIdx ON Files(relativePath)',
   'CREATE INDEX FilesFlagsIdx ON Files(flags)',
@@ -118,6 +122,11 @@ export class ManifestDb {
   count(query: ManifestQuery = {}): number {
     const { sql, params } = where(query);
     return this.prepare(`SELECT count(*) FROM Files${sql}`).pluck().get(...params) as number;
+  }
+
+  /** Rows per domain and Files.flags (1 file, 2 directory, 4 symlink), without decoding any MBFile. */
+  domainCounts(): { domain: string; flags: number; count: number }[] {
+    return this.prepare('SELECT domain, flags, count(*) AS count FROM Files GROUP BY domain, flags ORDER BY domain, flags').all() as { domain: string; flags: number; count: number }[];
   }
 
   get(domain: string, relativePath: string): ManifestRow | undefined {
@@ -200,6 +209,7 @@ export class ManifestDbWriter {
   private constructor(
     private readonly path: string,
     private readonly db: Database.Database,
+    private readonly journalMode: 'wal' | 'delete',
   ) {
     this.insert = db.prepare('INSERT INTO Files (fileID, domain, relativePath, flags, file) VALUES (?, ?, ?, ?, ?)');
   }
@@ -210,12 +220,15 @@ export class ManifestDbWriter {
     const db = new Database(path);
     try {
       db.pragma('page_size = 4096');
-      db.pragma(`journal_mode = ${options.journalMode ?? 'wal'}`);
-      // Nothing reads the file until finish(); durability comes from the fsync there.
+      // Performance (the phone writes one row per file: 100,000 rows for a big phone): no journal while
+      // building — nothing reads the file until finish(), a failed build is removed (abort), and
+      // durability comes from the fsync there; finish() then sets the journal mode the file keeps.
+      // With a WAL journal and the three secondary indexes maintained row by row, a row cost ~40 µs.
+      db.pragma('journal_mode = OFF');
       db.pragma('synchronous = OFF');
-      for (const statement of SCHEMA) db.exec(statement);
+      for (const statement of TABLES) db.exec(statement);
       db.exec('BEGIN');
-      return new ManifestDbWriter(path, db);
+      return new ManifestDbWriter(path, db, options.journalMode ?? 'wal');
     } catch (error) {
       db.close();
       rmSync(path, { force: true });
@@ -243,16 +256,23 @@ export class ManifestDbWriter {
     return fileId;
   }
 
+  private readonly properties = new Map<string, string | number | Uint8Array>();
+
+  /** Kept until finish(), which creates the Properties table after the Files indexes (iOS's order). */
   setProperty(key: string, value: string | number | Uint8Array): void {
-    this.db.prepare('INSERT OR REPLACE INTO Properties (key, value) VALUES (?, ?)').run(key, value);
+    this.properties.set(key, value);
   }
 
-  /** Commits, folds the WAL back into the file, closes and fsyncs it. */
+  /** Builds the indexes, commits, sets the journal mode (WAL: folds it back), closes and fsyncs. */
   finish(): { rows: number } {
     if (this.done) throw new Error('ManifestDbWriter is finished');
     this.done = true;
+    for (const statement of AFTER_ROWS) this.db.exec(statement);
+    const setProperty = this.db.prepare('INSERT OR REPLACE INTO Properties (key, value) VALUES (?, ?)');
+    for (const [key, value] of this.properties) setProperty.run(key, value);
     this.db.exec('COMMIT');
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma(`journal_mode = ${this.journalMode}`);
+    if (this.journalMode === 'wal') this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
     const fd = openSync(this.path, 'r+');
     try {

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDeviceLock, type DeviceLock } from './device-lock.js';
+import { readDigests, recordDigests } from './digests.js';
 import { VaultError } from './errors.js';
 
 export const SNAPSHOT_META = 'lifeboat-snapshot.json';
@@ -33,6 +34,10 @@ export interface SnapshotMeta {
   readonly deviceName?: string;
   readonly filesReceived: number;
   readonly bytesReceived: number;
+  /** From the digest record written at commit: files in the Finder folder, their total size, and how much of it is new. */
+  readonly files?: number;
+  readonly logicalBytes?: number;
+  readonly newBytes?: number;
 }
 
 export interface SnapshotRef {
@@ -55,8 +60,19 @@ export interface Staging {
   abandon(): void;
 }
 
+/**
+ * Snapshot ids sort in time order: UTC time to the millisecond, then a random suffix. Backups made
+ * within the same millisecond are impossible for one device (the lock), but the clock may step back,
+ * so commit also makes sure a new id sorts after the device's latest one (see nextSnapshotId).
+ */
 function snapshotId(date: Date): string {
-  return `${date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${date.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+function nextSnapshotId(date: Date, latest: string | undefined): string {
+  let candidate = snapshotId(date);
+  for (let step = 1; latest !== undefined && candidate <= latest; step++) candidate = snapshotId(new Date(date.getTime() + step));
+  return candidate;
 }
 
 export class LocalSnapshotStore {
@@ -116,8 +132,19 @@ export class LocalSnapshotStore {
       commit: (meta) => {
         if (finished) throw new VaultError('staging already finished', { code: 'VAULT_STATE' });
         const createdAt = new Date();
-        const id = snapshotId(createdAt);
-        const full: SnapshotMeta = { id, udid, createdAt: createdAt.toISOString(), ...meta };
+        const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
+        // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
+        const base = basedOn ? this.ref(udid, basedOn) : undefined;
+        const counts = recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined);
+        const full: SnapshotMeta = {
+          id,
+          udid,
+          createdAt: createdAt.toISOString(),
+          ...meta,
+          files: counts.files,
+          logicalBytes: counts.bytes,
+          newBytes: counts.newBytes,
+        };
         writeFileSync(join(run, SNAPSHOT_META), `${JSON.stringify(full, null, 2)}\n`);
         syncFileSystem(run);
         const target = join(this.deviceRoot(udid), 'snapshots', id);

@@ -3,6 +3,7 @@ import type { DeviceIdentity as FormatDeviceIdentity } from '../../../src/format
 import type { DeviceFileSystem } from '../../data/types.js';
 import type { VirtualIPhone } from '../../device/virtual-iphone.js';
 import type { KdfCost } from './encryption.js';
+import type { HostLink } from './host-link.js';
 
 export interface AgentContext {
   readonly phone: VirtualIPhone;
@@ -12,6 +13,30 @@ export interface AgentContext {
   readonly blockSize?: number;
   /** Fault injection: called before each block of file data the phone sends. */
   readonly beforeBlock?: (bytes: number) => Promise<void> | void;
+  /** The faults of one backup on this link (sim/faults); a healthy phone has none. */
+  readonly faults?: (link: HostLink) => BackupFaultHooks;
+}
+
+/**
+ * Where a backup can misbehave. Each hook may wait, cut the connection or throw (which ends the
+ * operation without a reply, as a crashing BackupAgent2 does).
+ */
+export interface BackupFaultHooks {
+  /** Before each block of file data the phone sends. */
+  readonly beforeBlock?: (bytes: number) => Promise<void> | void;
+  /** After the files are sent and before Manifest.db: a result ends the backup there. */
+  readonly afterFileData?: () => Promise<AgentResult | undefined>;
+}
+
+/** Both hooks in turn; undefined when neither is set (no per-block cost for a healthy phone). */
+export function chainBeforeBlock(
+  ...hooks: ReadonlyArray<((bytes: number) => Promise<void> | void) | undefined>
+): ((bytes: number) => Promise<void>) | undefined {
+  const set = hooks.filter((h): h is (bytes: number) => Promise<void> | void => h !== undefined);
+  if (set.length === 0) return undefined;
+  return async (bytes) => {
+    for (const hook of set) await hook(bytes);
+  };
 }
 
 /** The error codes this virtual phone ends an operation with (ErrorCode of the final message). */
@@ -20,6 +45,8 @@ export const AgentErrorCode = {
   NO_BACKUP: 2,
   NOT_FINISHED: 3,
   NOT_ENOUGH_HOST_SPACE: 105,
+  /** The iPhone's own storage is full (the virtual iPhone's choice; Apple does not publish the codes). */
+  NOT_ENOUGH_DEVICE_SPACE: 106,
   WRONG_PASSWORD: 207,
   ENCRYPTION_MISCONFIGURED: 208,
   RESTORE_FAILED: 209,

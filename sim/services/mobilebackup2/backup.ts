@@ -29,7 +29,7 @@ import {
 import type { DeviceFile } from '../../data/types.js';
 import { loadEncryption } from './encryption.js';
 import type { AgentContext, AgentResult } from './agent-context.js';
-import { AgentErrorCode, deviceIdentityFor } from './agent-context.js';
+import { AgentErrorCode, chainBeforeBlock, deviceIdentityFor } from './agent-context.js';
 import type { HostLink, UploadItem } from './host-link.js';
 import { loadPreviousBackup, unchanged } from './previous-backup.js';
 
@@ -59,7 +59,8 @@ export async function runBackup(link: HostLink, context: AgentContext, targetUdi
   }
   const { previous } = forceFull ? { previous: undefined } : await loadPreviousBackup(link, udid, encryption);
   const full = previous === undefined;
-  const icloudPhotos = (phone.state as { icloudPhotos?: boolean }).icloudPhotos === true;
+  const icloudPhotos = phone.state.icloudPhotos;
+  const faults = context.faults?.(link) ?? {};
 
   // Plan: what the backup holds, and what must travel.
   const planned: PlannedFile[] = [];
@@ -149,16 +150,22 @@ export async function runBackup(link: HostLink, context: AgentContext, targetUdi
         yield { backupPath: `${snapshot}/${shardPath(fileId)}`, content };
       }
     };
+    const beforeBlock = chainBeforeBlock(context.beforeBlock, faults.beforeBlock);
     const uploadStatus = await link.uploadFiles(items(), 5, uploadBytes, {
       onBytes: (n) => {
         sent += n;
       },
-      ...(context.beforeBlock ? { beforeBlock: context.beforeBlock } : {}),
+      ...(beforeBlock ? { beforeBlock } : {}),
     });
     writer.finish();
     if (uploadStatus.code !== 0) {
-      return { errorCode: 100 + Math.abs(uploadStatus.code), description: `the computer could not store the backup: ${uploadStatus.description ?? uploadStatus.code}` };
+      return {
+        errorCode: 100 + Math.abs(uploadStatus.code),
+        description: `the computer could not store the backup (status ${uploadStatus.code}): ${uploadStatus.description ?? 'no description'}`,
+      };
     }
+    const stopped = await faults.afterFileData?.();
+    if (stopped) return stopped;
 
     // Manifest.db (encrypted with a fresh ManifestKey when needed) and Manifest.plist.
     let manifestDbPath = plainDb;

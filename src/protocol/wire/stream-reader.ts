@@ -6,13 +6,18 @@
  * aborted → the abort reason). A reader can be detached so the same stream can change protocol in
  * place (usbmux Connect turns the socket into a raw tunnel; lockdown StartSession turns it into TLS):
  * bytes it buffered but did not hand out go back to the stream with `unshift`.
+ *
+ * Bulk data (backup file contents) is read with readChunks/skip, which hand out views of the received
+ * chunks rather than a joined copy, and the source is paused while too much waits unread (HIGH_WATER),
+ * so memory stays bounded however fast the sender is.
  */
 import type { Duplex } from 'node:stream';
 import { DisconnectedError, ProtocolError, TimeoutError } from '../errors.js';
 
 interface PendingRead {
   readonly size: number;
-  readonly resolve: (data: Buffer) => void;
+  /** Hands the bytes over once `size` are buffered (take, takeChunks or a skip). */
+  readonly complete: () => void;
   readonly reject: (error: Error) => void;
   readonly cleanup: () => void;
 }
@@ -26,15 +31,25 @@ export interface ReadOptions {
 }
 
 export class StreamReader {
+  /**
+   * Unread bytes above which the source is paused (and below which, LOW_WATER, it resumes). A few
+   * megabytes keep a fast phone streaming while a write is in progress, yet bound memory whatever the
+   * backup's size; TCP/TLS flow control then slows the sender.
+   */
+  static readonly HIGH_WATER = 8 * 1024 * 1024;
+  static readonly LOW_WATER = 2 * 1024 * 1024;
+
   private chunks: Buffer[] = [];
   private buffered = 0;
   private pending: PendingRead | undefined;
   private endError: Error | undefined;
   private detached = false;
+  private paused = false;
   private readonly onData = (chunk: Buffer): void => {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     this.settle();
+    this.maybePause();
   };
   private readonly onEnd = (): void => this.fail(new DisconnectedError(`${this.label}: device disconnected (connection closed)`));
   private readonly onError = (error: NodeJS.ErrnoException): void =>
@@ -58,12 +73,48 @@ export class StreamReader {
   }
 
   readExact(size: number, options: ReadOptions = {}): Promise<Buffer> {
+    const refused = this.refusal();
+    if (refused) return refused;
+    if (size <= this.buffered) return Promise.resolve(this.take(size));
+    return this.wait(size, options, (resolve: (value: Buffer) => void) => () => resolve(this.take(size)));
+  }
+
+  /**
+   * Like readExact, but hands the bytes over as views of the received chunks instead of one joined
+   * copy — for bulk file data that is written straight to disk (writev), where the copy is pure cost.
+   */
+  readChunks(size: number, options: ReadOptions = {}): Promise<Buffer[]> {
+    const refused = this.refusal();
+    if (refused) return refused;
+    if (size <= this.buffered) return Promise.resolve(this.takeChunks(size));
+    return this.wait(size, options, (resolve: (value: Buffer[]) => void) => () => resolve(this.takeChunks(size)));
+  }
+
+  /** Reads and drops `size` bytes (data that must be consumed to stay in step but is not kept). */
+  skip(size: number, options: ReadOptions = {}): Promise<void> {
+    const refused = this.refusal();
+    if (refused) return refused;
+    if (size <= this.buffered) {
+      this.takeChunks(size);
+      return Promise.resolve();
+    }
+    return this.wait(size, options, (resolve: (value: void) => void) => () => {
+      this.takeChunks(size);
+      resolve();
+    });
+  }
+
+  /** Why a read cannot start now (detached, or another read still waiting), as a rejected promise. */
+  private refusal(): Promise<never> | undefined {
     if (this.detached) return Promise.reject(new ProtocolError(`${this.label}: reader already detached`));
     if (this.pending) return Promise.reject(new ProtocolError(`${this.label}: concurrent reads are not allowed`));
-    if (size <= this.buffered) return Promise.resolve(this.take(size));
+    return undefined;
+  }
+
+  private wait<T>(size: number, options: ReadOptions, completion: (resolve: (value: T) => void) => () => void): Promise<T> {
     if (this.endError) return Promise.reject(this.endError);
     const what = options.what ?? `${size} bytes`;
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         this.pending = undefined;
@@ -86,7 +137,9 @@ export class StreamReader {
         }, options.timeoutMs);
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending = { size, resolve, reject, cleanup };
+      this.pending = { size, complete: completion(resolve), reject, cleanup };
+      // A read larger than what is buffered must be able to complete: make sure bytes keep coming.
+      this.maybeResume();
     });
   }
 
@@ -102,28 +155,84 @@ export class StreamReader {
     this.stream.off('close', this.onEnd);
     this.stream.off('error', this.onError);
     this.stream.pause();
+    this.paused = false;
     if (this.buffered > 0) this.stream.unshift(Buffer.concat(this.chunks));
     this.chunks = [];
     this.buffered = 0;
     return this.stream;
   }
 
+  /**
+   * Takes `size` bytes from the front of the buffered chunks. Only the chunks the read spans are
+   * joined (a copy of exactly `size` bytes); the rest stay as they are. Joining *all* buffered chunks,
+   * as an earlier version did, copied megabytes for a 4-byte header that straddled two TLS records.
+   */
   private take(size: number): Buffer {
     if (size === 0) return Buffer.alloc(0);
     const first = this.chunks[0];
-    if (first && first.length >= size) {
-      const out = first.subarray(0, size);
-      if (first.length === size) this.chunks.shift();
-      else this.chunks[0] = first.subarray(size);
-      this.buffered -= size;
-      return out;
+    if (first && first.length >= size) return this.takeFromFirst(first, size);
+    const out = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const chunk = this.chunks[0] as Buffer;
+      const n = Math.min(chunk.length, size - filled);
+      chunk.copy(out, filled, 0, n);
+      filled += n;
+      if (n === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(n);
     }
-    const all = Buffer.concat(this.chunks, this.buffered);
-    const out = all.subarray(0, size);
-    const rest = all.subarray(size);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
+    this.buffered -= size;
+    this.maybeResume();
     return out;
+  }
+
+  private takeFromFirst(first: Buffer, size: number): Buffer {
+    const out = first.length === size ? first : first.subarray(0, size);
+    if (first.length === size) this.chunks.shift();
+    else this.chunks[0] = first.subarray(size);
+    this.buffered -= size;
+    this.maybeResume();
+    return out;
+  }
+
+  /** Takes `size` bytes as views of the buffered chunks, without copying (for bulk payloads). */
+  private takeChunks(size: number): Buffer[] {
+    const out: Buffer[] = [];
+    let left = size;
+    while (left > 0) {
+      const chunk = this.chunks[0] as Buffer;
+      if (chunk.length <= left) {
+        out.push(chunk);
+        this.chunks.shift();
+        left -= chunk.length;
+      } else {
+        out.push(chunk.subarray(0, left));
+        this.chunks[0] = chunk.subarray(left);
+        left = 0;
+      }
+    }
+    this.buffered -= size;
+    this.maybeResume();
+    return out;
+  }
+
+  /**
+   * Back-pressure: the source is paused while more than HIGH_WATER bytes wait unread, so a slow
+   * consumer (a disk slower than the phone) bounds memory instead of buffering a whole backup.
+   */
+  private maybePause(): void {
+    if (this.paused || this.detached || this.buffered < StreamReader.HIGH_WATER) return;
+    // Never pause while a read waits for more than is buffered: it could then never complete.
+    if (this.pending && this.pending.size > this.buffered) return;
+    this.paused = true;
+    this.stream.pause();
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.detached) return;
+    if (this.buffered > StreamReader.LOW_WATER && !(this.pending && this.pending.size > this.buffered)) return;
+    this.paused = false;
+    this.stream.resume();
   }
 
   private settle(): void {
@@ -131,7 +240,7 @@ export class StreamReader {
     if (pending && pending.size <= this.buffered) {
       this.pending = undefined;
       pending.cleanup();
-      pending.resolve(this.take(pending.size));
+      pending.complete();
     }
   }
 

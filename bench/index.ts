@@ -1,0 +1,19 @@
+/**
+ * `npm run bench -- <suite> [args]`: benchmarks, each side by side with a peer in the same run,
+ * printing ratios (never timed unit tests). Suites: read (decrypt vs openssl, Manifest.db listing,
+ * message export).
+ */
+import { benchRead } from './read.js';
+
+const suites: Record<string, (args: string[]) => Promise<void>> = {
+  read: benchRead,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const chosen = name ? suites[name] : undefined;
+if (!chosen) {
+  process.stderr.write(`usage: npm run bench -- <suite> [args]; suites: ${Object.keys(suites).join(', ')}\n`);
+  process.exitCode = 2;
+} else {
+  await chosen(args);
+}

@@ -1,0 +1,151 @@
+/**
+ * FileStreamWriter: builds the raw mobilebackup2 file stream (see file-stream.ts) into large batches.
+ *
+ * Why: the stream is mostly tiny pieces — two length-prefixed names, a 5-byte block header, a small
+ * file's few kilobytes, a 5-byte end-of-file — and writing each piece on its own to a TLS socket costs
+ * a TLS record, a syscall and a JavaScript Buffer per piece. For 100,000 small files that per-piece
+ * cost, not the bytes, bounded the virtual iPhone to ~2,000 files/s. Here every piece is copied once
+ * into a batch buffer, blocks are framed in place (no Buffer.concat per block), and the caller hands
+ * the batch to the socket when `size` reaches its threshold: one write per ~256 KiB.
+ */
+import type { Readable } from 'node:stream';
+import { FileCode } from './file-stream.js';
+
+/** Batches are handed over at about this size: big enough to amortise a write, small enough to stream. */
+export const STREAM_BATCH_BYTES = 256 * 1024;
+
+export class FileStreamWriter {
+  private buffer: Buffer;
+  private used = 0;
+
+  constructor(readonly blockSize: number, initialBytes = STREAM_BATCH_BYTES + 64 * 1024) {
+    if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`block size ${blockSize} must be a positive whole number`);
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes waiting to be written. */
+  get size(): number {
+    return this.used;
+  }
+
+  /** Hands over what is waiting (a fresh buffer is started; the returned one is the caller's). */
+  take(): Buffer {
+    const out = this.buffer.subarray(0, this.used);
+    this.buffer = Buffer.allocUnsafe(Math.max(STREAM_BATCH_BYTES + 64 * 1024, this.buffer.length));
+    this.used = 0;
+    return out;
+  }
+
+  /** A length-prefixed name (an upload sends two: device path, then backup path). */
+  name(name: string): void {
+    const length = Buffer.byteLength(name, 'utf8');
+    this.reserve(4 + length);
+    this.buffer.writeUInt32BE(length, this.used);
+    this.buffer.write(name, this.used + 4, length, 'utf8');
+    this.used += 4 + length;
+  }
+
+  /** `data` as FILE_DATA blocks of at most blockSize bytes, framed in place. */
+  data(data: Uint8Array): void {
+    const blocks = Math.ceil(data.length / this.blockSize);
+    this.reserve(data.length + 5 * blocks);
+    for (let offset = 0; offset < data.length; offset += this.blockSize) {
+      const length = Math.min(this.blockSize, data.length - offset);
+      this.header(FileCode.FILE_DATA, length);
+      this.buffer.set(data.subarray(offset, offset + length), this.used);
+      this.used += length;
+    }
+  }
+
+  /** One block of any code (error texts, single data blocks). */
+  block(code: number, payload: Uint8Array): void {
+    this.reserve(5 + payload.length);
+    this.header(code, payload.length);
+    this.buffer.set(payload, this.used);
+    this.used += payload.length;
+  }
+
+  endOfFile(): void {
+    this.reserve(5);
+    this.header(FileCode.SUCCESS, 0);
+  }
+
+  endOfStream(): void {
+    this.reserve(4);
+    this.buffer.writeUInt32BE(0, this.used);
+    this.used += 4;
+  }
+
+  private header(code: number, payloadLength: number): void {
+    this.buffer.writeUInt32BE(payloadLength + 1, this.used);
+    this.buffer[this.used + 4] = code;
+    this.used += 5;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + bytes));
+    this.buffer.copy(grown, 0, 0, this.used);
+    this.buffer = grown;
+  }
+}
+
+/**
+ * Calls `onChunk` for every chunk of `stream`, reading synchronously while data is buffered and
+ * waiting only when it is not. Cheaper than `for await (… of stream)`, whose async iterator costs tens
+ * of microseconds per stream — a real cost when a backup opens 100,000 small files. Rejects with the
+ * stream's error, or when it closes before its end.
+ */
+export async function forEachChunk(stream: Readable, onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  for (;;) {
+    let chunk: unknown;
+    while ((chunk = stream.read()) !== null) {
+      const result = onChunk(chunk as Buffer);
+      if (result) await result;
+    }
+    if (stream.readableEnded) return;
+    const ended = await waitReadable(stream);
+    if (ended) return;
+  }
+}
+
+/** Resolves true at the end of the stream, false when more can be read. */
+function waitReadable(stream: Readable): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const cleanup = (): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    const onReadable = (): void => {
+      cleanup();
+      resolve(false);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(true);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = (): void => {
+      cleanup();
+      if (stream.readableEnded) resolve(true);
+      else reject(Object.assign(new Error('the stream closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    if (stream.errored) {
+      reject(stream.errored);
+      return;
+    }
+    if (stream.destroyed) {
+      onClose();
+      return;
+    }
+    stream.on('readable', onReadable);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
