@@ -4,11 +4,9 @@
  * restore into another phone; encryption password changes.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { changeBackupEncryption } from '../src/backup/encryption.js';
 import { backupDevice } from '../src/backup/engine.js';
@@ -19,40 +17,10 @@ import { pairDevice } from '../src/protocol/host/pairing-flow.js';
 import { selectDevice } from '../src/protocol/host/select-device.js';
 import { UsbmuxTransport } from '../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
-import type { DeviceFileSystem } from '../sim/data/index.js';
 import { decryptWithPython } from './support/python-decryptor.js';
 import { requireTool } from './support/require-tool.js';
+import { backupFiles, phoneFiles } from './support/backup-checks.js';
 import { startSimHarness, type SimHarness } from './support/sim-harness.js';
-
-async function sha256(stream: Readable): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** domain/path → sha256 of every regular file the phone would back up. */
-async function phoneFiles(fs: DeviceFileSystem, encrypted: boolean): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const file of fs.list()) {
-    if (file.kind !== 'file' || (file.onlyInEncryptedBackup && !encrypted)) continue;
-    out.set(`${file.domain}/${file.relativePath}`, await sha256(fs.open(file)));
-  }
-  return out;
-}
-
-async function backupFiles(deviceDir: string, password?: string): Promise<Map<string, string>> {
-  const backup = await openBackup(deviceDir, password !== undefined ? { password } : {});
-  const out = new Map<string, string>();
-  try {
-    for (const entry of backup.files()) {
-      if (entry.flags !== 1) continue;
-      out.set(`${entry.domain}/${entry.relativePath}`, await sha256(await backup.openFile(entry)));
-    }
-  } finally {
-    backup.close();
-  }
-  return out;
-}
 
 describe('backup engine against the virtual iPhone', () => {
   let sim: SimHarness;

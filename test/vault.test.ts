@@ -4,11 +4,9 @@
  * older remaining one is still restorable by idevicebackup2 and by Lifeboat.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, openSync, readSync, rmSync, truncateSync, unlinkSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { backupDevice } from '../src/backup/engine.js';
 import { restoreDevice } from '../src/backup/restore.js';
@@ -23,19 +21,8 @@ import { vaultUsage } from '../src/vault/usage.js';
 import { verifySnapshot } from '../src/vault/verify.js';
 import type { DeviceFileSystem } from '../sim/data/index.js';
 import { requireTool } from './support/require-tool.js';
+import { phoneFiles } from './support/backup-checks.js';
 import { lifeboat, run, startSimHarness, type SimHarness } from './support/sim-harness.js';
-
-async function sha256(stream: Readable): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function phoneFiles(fs: DeviceFileSystem): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const file of fs.list()) if (file.kind === 'file' && !file.onlyInEncryptedBackup) out.set(`${file.domain}/${file.relativePath}`, await sha256(fs.open(file)));
-  return out;
-}
 
 describe('local vault', () => {
   let sim: SimHarness;

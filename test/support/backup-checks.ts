@@ -18,19 +18,19 @@ export async function sha256(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
-/** domain/path → sha256 of every regular file the phone would back up (unencrypted). */
-export async function phoneFiles(fs: DeviceFileSystem): Promise<Map<string, string>> {
+/** domain/path → sha256 of every regular file the phone would back up (encrypted-only data when `encrypted`). */
+export async function phoneFiles(fs: DeviceFileSystem, encrypted = false): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const file of fs.list()) {
-    if (file.kind !== 'file' || file.onlyInEncryptedBackup) continue;
+    if (file.kind !== 'file' || (file.onlyInEncryptedBackup && !encrypted)) continue;
     out.set(`${file.domain}/${file.relativePath}`, await sha256(fs.open(file)));
   }
   return out;
 }
 
 /** domain/path → sha256 of every file in a Finder backup folder, read with the format reader. */
-export async function backupFiles(deviceDir: string): Promise<Map<string, string>> {
-  const backup = await openBackup(deviceDir);
+export async function backupFiles(deviceDir: string, password?: string): Promise<Map<string, string>> {
+  const backup = await openBackup(deviceDir, password !== undefined ? { password } : {});
   const out = new Map<string, string>();
   try {
     for (const entry of backup.files()) {
