@@ -40,6 +40,7 @@ export default {
       } else if (from.area === 'sim') {
         const normalized = target.split(path.sep).join('/');
         if (HOST_CLIENT.some((re) => re.test(normalized))) return report('sim/ must not use the host-side client modules');
+        if (to.area === 'test' && /\.test\.ts$/.test(file)) return; // tests may share test support
         if (to.area === 'test' || to.area === 'bench') return report(`sim/ must not import ${to.area}/`);
       }
     }

@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -41,18 +41,7 @@ import { serveInstallationProxy } from '../sim/services/installation-proxy.js';
 import { MemoryStore } from '../sim/store.js';
 import { requireTool } from './support/require-tool.js';
 import { run, startSimHarness, type SimHarness } from './support/sim-harness.js';
-
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const other = await accepted;
-  server.close();
-  return [client, other];
-}
+import { socketPair } from './support/socket-pair.js';
 
 function makeApps(count: number): InstalledApp[] {
   return Array.from({ length: count }, (_, i) => ({

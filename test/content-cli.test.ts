@@ -102,13 +102,8 @@ describe('lifeboat ls, extract, show and coverage', () => {
     assert.equal(statSync(join(out, 'photos', p.relativePath.split('/').at(-2)!, p.fileName)).mtime.toISOString(), p.captured);
   });
 
-  it('coverage tells when iCloud Photos kept the camera roll out of the backup (virtual iPhone with iCloud Photos on)', async (t) => {
-    try {
-      fx.sim.set(fx.udid, 'icloudPhotos=true');
-    } catch {
-      t.skip('this virtual iPhone has no icloudPhotos setting');
-      return;
-    }
+  it('coverage tells when iCloud Photos kept the camera roll out of the backup (virtual iPhone with iCloud Photos on)', async () => {
+    fx.sim.set(fx.udid, 'icloudPhotos=true');
     const result = await backupDevice({ transport: await fx.transport(), pairStore: new UsbmuxPairRecordStore(fx.sim.mux), store: fx.store });
     const r = await lifeboat(['coverage', '--snapshot', result.snapshot.id, '--json'], fx.env);
     assert.equal(r.code, 0, r.stderr);

@@ -3,7 +3,7 @@
  * use the host client; test/afc-interop.test.ts runs AfcClient against this service).
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AfcOperation, AfcStatus } from '../../src/protocol/services/afc/constants.js';
 import { encodeAfcPacket, packetBody, readAfcPacket, type AfcPacket } from '../../src/protocol/services/afc/frames.js';
@@ -15,21 +15,10 @@ import { generateIdentity } from '../model/identity.js';
 import { defaultState } from '../model/state.js';
 import { MemoryStore } from '../store.js';
 import { createMediaPartition, serveAfc, type MediaPartition } from './afc.js';
+import { socketPair } from '../../test/support/socket-pair.js';
 
 const S = AfcStatus;
 const OP = AfcOperation;
-
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const other = await accepted;
-  server.close();
-  return [client, other];
-}
 
 /** A bare-bones host: numbered requests, one reply each. */
 class RawHost {

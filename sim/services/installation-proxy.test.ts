@@ -3,7 +3,7 @@
  * (sim/ may not use the host client; test/afc-interop.test.ts runs InstallationProxyClient on it).
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { PlistDict } from '../../src/plist/index.js';
 import { readPlistDict, writePlistFrame } from '../../src/protocol/wire/plist-frame.js';
@@ -15,18 +15,7 @@ import { generateIdentity } from '../model/identity.js';
 import { defaultState } from '../model/state.js';
 import { MemoryStore } from '../store.js';
 import { DEFAULT_SYSTEM_APPS, serveInstallationProxy, type AppSource } from './installation-proxy.js';
-
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const other = await accepted;
-  server.close();
-  return [client, other];
-}
+import { socketPair } from '../../test/support/socket-pair.js';
 
 function makeApps(count: number): InstalledApp[] {
   return Array.from({ length: count }, (_, i) => ({

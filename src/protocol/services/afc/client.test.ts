@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DisconnectedError, ProtocolError, TimeoutError } from '../../errors.js';
 import { StreamReader } from '../../wire/stream-reader.js';
@@ -8,20 +8,9 @@ import { AfcOperation, AfcStatus } from './constants.js';
 import { AfcError } from './errors.js';
 import { encodeAfcPacket, packetBody, readAfcPacket, type AfcPacket } from './frames.js';
 import { decodeStrings, decodeU64s, encodeStrings, encodeU64s } from './messages.js';
+import { socketPair } from '../../../../test/support/socket-pair.js';
 
 /** A connected pair of sockets on 127.0.0.1 (node 20 has no duplexPair). */
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const other = await accepted;
-  server.close();
-  return [client, other];
-}
-
 type Answer = Buffer | 'silence' | 'close';
 const status = (packet: AfcPacket, code: number): Buffer => encodeAfcPacket({ packetNum: packet.packetNum, operation: AfcOperation.STATUS, data: encodeU64s([code]) });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { PlistDict } from '../../../plist/index.js';
 import { ProtocolError, TimeoutError } from '../../errors.js';
@@ -7,18 +7,7 @@ import { readPlistDict, writePlistFrame } from '../../wire/plist-frame.js';
 import { StreamReader } from '../../wire/stream-reader.js';
 import { InstallationProxyClient } from './client.js';
 import { InstallationProxyError, appInfoFromPlist, replyFromPlist, replyToPlist, requestFromPlist, requestToPlist } from './messages.js';
-
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const other = await accepted;
-  server.close();
-  return [client, other];
-}
+import { socketPair } from '../../../../test/support/socket-pair.js';
 
 /** A scripted phone answering each request with a fixed list of replies. */
 function fakePhone(socket: net.Socket, answer: (request: PlistDict) => PlistDict[]): PlistDict[] {
