@@ -6,21 +6,26 @@
  * a TLS record, a syscall and a JavaScript Buffer per piece. For 100,000 small files that per-piece
  * cost, not the bytes, bounded the virtual iPhone to ~2,000 files/s. Here every piece is copied once
  * into a batch buffer, blocks are framed in place (no Buffer.concat per block), and the caller hands
- * the batch to the socket when `size` reaches its threshold: one write per ~256 KiB.
+ * the batch to the socket when `size` reaches its threshold: one write per ~1 MiB (see BatchSender).
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { DisconnectedError } from '../../errors.js';
 import { FileCode } from './file-stream.js';
 
 /** Batches are handed over at about this size: big enough to amortise a write, small enough to stream. */
-export const STREAM_BATCH_BYTES = 256 * 1024;
+export const STREAM_BATCH_BYTES = 1024 * 1024;
+/** Room past STREAM_BATCH_BYTES, so a batch that goes over while a block is added never has to grow. */
+const BATCH_SLACK = 128 * 1024;
 
 export class FileStreamWriter {
   private buffer: Buffer;
   private used = 0;
+  /** Batch buffers handed back after their write completed (see recycle()). */
+  private readonly spare: Buffer[] = [];
 
-  constructor(readonly blockSize: number, initialBytes = STREAM_BATCH_BYTES + 64 * 1024) {
+  constructor(readonly blockSize: number) {
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`block size ${blockSize} must be a positive whole number`);
-    this.buffer = Buffer.allocUnsafe(initialBytes);
+    this.buffer = Buffer.allocUnsafeSlow(STREAM_BATCH_BYTES + BATCH_SLACK);
   }
 
   /** Bytes waiting to be written. */
@@ -28,12 +33,21 @@ export class FileStreamWriter {
     return this.used;
   }
 
-  /** Hands over what is waiting (a fresh buffer is started; the returned one is the caller's). */
+  /** Hands over what is waiting (the returned view is the caller's until it is recycled). */
   take(): Buffer {
     const out = this.buffer.subarray(0, this.used);
-    this.buffer = Buffer.allocUnsafe(Math.max(STREAM_BATCH_BYTES + 64 * 1024, this.buffer.length));
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(STREAM_BATCH_BYTES + BATCH_SLACK);
     this.used = 0;
     return out;
+  }
+
+  /**
+   * Gives a batch from take() back once the socket is done with it. Performance: allocating a fresh
+   * megabyte per batch made V8 collect garbage for ~20 % of the phone's time on large files.
+   */
+  recycle(batch: Buffer): void {
+    const whole = Buffer.from(batch.buffer, 0, batch.buffer.byteLength);
+    if (whole.length === STREAM_BATCH_BYTES + BATCH_SLACK && this.spare.length < 4) this.spare.push(whole);
   }
 
   /** A length-prefixed name (an upload sends two: device path, then backup path). */
@@ -84,9 +98,47 @@ export class FileStreamWriter {
 
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + bytes));
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.used + bytes));
     this.buffer.copy(grown, 0, 0, this.used);
     this.buffer = grown;
+  }
+}
+
+/**
+ * Writes batches to a socket with at most two outstanding: one being written, the next queued behind
+ * it, while the caller fills a third. Performance: a TLS socket given several queued buffers at once
+ * joins them into one copy before encrypting (node's StreamBase::Writev), which cost the phone ~8 %
+ * on large files; with one queued buffer there is nothing to join, yet the socket never runs dry
+ * between batches. Buffers are handed to `written` when the socket is done with them (for reuse).
+ */
+export class BatchSender {
+  private readonly outstanding: Promise<void>[] = [];
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly label: string,
+  ) {}
+
+  async send(batch: Buffer, written?: (batch: Buffer) => void): Promise<void> {
+    while (this.outstanding.length >= 2) await this.outstanding.shift();
+    if (this.stream.destroyed) throw new DisconnectedError(`${this.label}: device disconnected (connection closed)`);
+    const done = new Promise<void>((resolve, reject) => {
+      this.stream.write(batch, (error) => {
+        if (error) reject(new DisconnectedError(`${this.label}: device disconnected while sending`, { cause: error }));
+        else {
+          written?.(batch);
+          resolve();
+        }
+      });
+    });
+    // Observed by a later send() or by finish(); never an unhandled rejection meanwhile.
+    done.catch(() => undefined);
+    this.outstanding.push(done);
+  }
+
+  /** Waits until everything sent so far is written. */
+  async finish(): Promise<void> {
+    while (this.outstanding.length > 0) await this.outstanding.shift();
   }
 }
 
@@ -99,7 +151,10 @@ export class FileStreamWriter {
 export async function forEachChunk(stream: Readable, onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void> {
   for (;;) {
     let chunk: unknown;
-    while ((chunk = stream.read()) !== null) {
+    // read(n) with what is buffered now, not read(): a stream that pushes synchronously (the phone's
+    // bulk content) refills inside read(), and read() would then join the old and the new chunk into
+    // a fresh 2 MiB Buffer — a copy per megabyte and a major GC every ~80 ms on large files.
+    while ((chunk = stream.readableLength > 0 ? stream.read(stream.readableLength) : stream.read()) !== null) {
       const result = onChunk(chunk as Buffer);
       if (result) await result;
     }
