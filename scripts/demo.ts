@@ -62,6 +62,10 @@ async function main(): Promise<void> {
     step('Second backup: incremental, only what changed travels; the first snapshot stays intact');
     await cli('backup', '--udid', usb.udid);
 
+    step('The vault: two snapshots, each a complete Finder backup; unchanged files are shared (hard links)');
+    await cli('snapshots', '--udid', usb.udid);
+    await cli('du', '--udid', usb.udid);
+
     step('Unplugging the cable');
     usb.applySettings(['plugged=false']);
     await cli('devices');

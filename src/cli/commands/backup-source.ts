@@ -11,7 +11,7 @@
 import { existsSync, openSync, readdirSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { vaultRoot } from '../../config/paths.js';
+import { configuredVaultRoot } from '../../config/config.js';
 import { ContentSource } from '../../content/source.js';
 import { isSqliteHeader, openBackup, type Backup } from '../../format/index.js';
 import { LocalSnapshotStore } from '../../vault/local-store.js';
@@ -52,7 +52,7 @@ export function resolveBackupDir(dir: string, udid: string | undefined): string 
 }
 
 /** The device folder of a vault snapshot. */
-export function resolveSnapshot(id: string, udid: string | undefined, root = vaultRoot()): string {
+export function resolveSnapshot(id: string, udid: string | undefined, root = configuredVaultRoot()): string {
   const store = new LocalSnapshotStore(root);
   const devicesDir = join(root, 'devices');
   const devices = udid !== undefined ? [udid] : existsSync(devicesDir) ? readdirSync(devicesDir).filter((d) => !d.startsWith('.')) : [];

@@ -1,7 +1,8 @@
 /** `lifeboat backup`: one backup of a connected iPhone into the local vault, with progress. */
 import type { Command } from 'commander';
 import { backupDevice } from '../../backup/engine.js';
-import { vaultRoot } from '../../config/paths.js';
+import { configPath, configuredVaultRoot, loadConfig } from '../../config/config.js';
+import { applyConfiguredRetention } from '../../vault/after-backup.js';
 import { LocalSnapshotStore } from '../../vault/local-store.js';
 import { chooseTransport, deviceContext } from '../context.js';
 import { formatBytes, printLine, type GlobalOptions } from '../output.js';
@@ -20,6 +21,9 @@ export function registerBackupCommand(program: Command): void {
     .option('--full', 'send everything again instead of only what changed')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<BackupCommandOptions>();
+      // Read the config first: a broken config should stop us before the phone is busy.
+      const config = loadConfig(configPath());
+      const store = new LocalSnapshotStore(configuredVaultRoot());
       const context = deviceContext();
       const transport = await chooseTransport(context, options.udid);
       const renderer = createProgressRenderer({ json: options.json ?? false });
@@ -30,12 +34,13 @@ export function registerBackupCommand(program: Command): void {
         const result = await backupDevice({
           transport,
           pairStore: context.store,
-          store: new LocalSnapshotStore(vaultRoot()),
+          store,
           full: options.full ?? false,
           signal: abort.signal,
           onEvent: renderer.onEvent,
         });
         renderer.finish();
+        const retention = applyConfiguredRetention(store, config, transport.udid, result.snapshot.id);
         const summary = {
           type: 'result',
           udid: transport.udid,
@@ -47,6 +52,7 @@ export function registerBackupCommand(program: Command): void {
           bytes: result.bytesReceived,
           seconds: result.seconds,
           warnings: result.warnings,
+          retention: { policy: retention.policy, kept: retention.kept.length, forgotten: retention.forgotten, ...(retention.skipped ? { skipped: retention.skipped } : {}) },
         };
         // JSON lines: progress events, then this result, one object per line.
         if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -55,6 +61,8 @@ export function registerBackupCommand(program: Command): void {
           printLine(`  ${result.filesReceived} files, ${formatBytes(result.bytesReceived)} received in ${result.seconds.toFixed(1)} s`);
           printLine(`  ${result.snapshot.deviceDir}`);
           for (const warning of result.warnings) printLine(`  warning: ${warning}`);
+          if (retention.forgotten.length > 0) printLine(`  retention: kept ${retention.kept.length} snapshots, forgot ${retention.forgotten.length} (${retention.forgotten.join(', ')})`);
+          else if (retention.skipped && !retention.skipped.startsWith('no retention policy')) printLine(`  retention: ${retention.skipped}`);
         }
       } finally {
         renderer.finish();

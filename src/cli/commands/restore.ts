@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { restoreDevice } from '../../backup/restore.js';
-import { vaultRoot } from '../../config/paths.js';
+import { configuredVaultRoot } from '../../config/config.js';
 import { LocalSnapshotStore } from '../../vault/local-store.js';
 import { chooseTransport, deviceContext } from '../context.js';
 import { printLine, type GlobalOptions } from '../output.js';
@@ -55,7 +55,7 @@ export function registerRestoreCommand(program: Command): void {
       const sourceUdid = options.source ?? transport.udid;
       const location = options.snapshot
         ? (() => {
-            const snapshot = new LocalSnapshotStore(vaultRoot()).get(sourceUdid, options.snapshot as string);
+            const snapshot = new LocalSnapshotStore(configuredVaultRoot()).get(sourceUdid, options.snapshot as string);
             return { backupDir: snapshot.backupDir, sourceName: sourceUdid };
           })()
         : locateBackup(options.from as string, options.source);

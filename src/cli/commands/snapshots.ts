@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { vaultRoot } from '../../config/paths.js';
+import { configuredVaultRoot } from '../../config/config.js';
 import { applyForget, planForget } from '../../vault/forget.js';
 import { LocalSnapshotStore, type SnapshotRef } from '../../vault/local-store.js';
 import { validatePolicy, type RetentionPolicy } from '../../vault/retention.js';
@@ -53,7 +53,7 @@ function describeSnapshot(ref: SnapshotRef): Record<string, unknown> {
 }
 
 export function registerVaultCommands(program: Command): void {
-  const store = (): LocalSnapshotStore => new LocalSnapshotStore(vaultRoot());
+  const store = (): LocalSnapshotStore => new LocalSnapshotStore(configuredVaultRoot());
   const devices = (s: LocalSnapshotStore, udid: string | undefined): string[] => (udid ? [udid] : storeDevices(s));
 
   program
