@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { crashPoint } from './crash-point.js';
 import { VaultError } from './errors.js';
 
 export const DIGESTS_FILE = 'lifeboat-digests.tsv.gz';
@@ -107,7 +108,12 @@ export function recordDigests(deviceDir: string, snapshotDir: string, previous: 
   }
   const target = join(snapshotDir, DIGESTS_FILE);
   const temp = `${target}.tmp`;
-  writeFileSync(temp, gzipSync(Buffer.from(lines.join(''), 'utf8'), { level: 1 }));
+  const record = gzipSync(Buffer.from(lines.join(''), 'utf8'), { level: 1 });
+  if (process.env['LIFEBOAT_TEST_CRASH_AT'] === 'commit:digests-half-written') {
+    writeFileSync(temp, record.subarray(0, record.length >> 1));
+    crashPoint('commit:digests-half-written');
+  }
+  writeFileSync(temp, record);
   renameSync(temp, target);
   return { files: files.length, bytes, newBytes };
 }

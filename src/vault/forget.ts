@@ -4,8 +4,9 @@
  * trash left by a crash is emptied by the next forget. Other snapshots never change: hard links keep
  * every file that a remaining snapshot still uses.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { crashPoint } from './crash-point.js';
 import { acquireDeviceLock } from './device-lock.js';
 import { fsyncDirectory, type LocalSnapshotStore, type SnapshotRef } from './local-store.js';
 import { applyRetention, type RetentionPolicy } from './retention.js';
@@ -33,8 +34,7 @@ export function planForget(store: LocalSnapshotStore, udid: string, policy: Rete
 }
 
 export function emptyTrash(store: LocalSnapshotStore, udid: string): void {
-  const trash = join(store.deviceRoot(udid), 'trash');
-  if (existsSync(trash)) for (const name of readdirSync(trash)) rmSync(join(trash, name), { recursive: true, force: true });
+  store.emptyTrash(udid);
 }
 
 /** Applies a plan under the device lock (no backup of the device can run meanwhile). */
@@ -50,6 +50,7 @@ export function applyForget(store: LocalSnapshotStore, plan: ForgetPlan): string
       const ref = store.get(plan.udid, id);
       renameSync(ref.backupDir, join(trash, id));
       removed.push(id);
+      crashPoint('forget:after-first-move');
     }
     fsyncDirectory(join(root, 'snapshots'));
     emptyTrash(store, plan.udid);

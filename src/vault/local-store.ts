@@ -16,9 +16,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDeviceLock, type DeviceLock } from './device-lock.js';
+import { crashPoint } from './crash-point.js';
 import { readDigests, recordDigests } from './digests.js';
 import { VaultError } from './errors.js';
 
@@ -109,8 +110,11 @@ export class LocalSnapshotStore {
     mkdirSync(join(deviceRoot, 'snapshots'), { recursive: true });
     const lock = acquireDeviceLock(join(deviceRoot, 'lock'), `a backup of ${udid}`);
     try {
+      // What crashed runs left behind: a staging folder (never a snapshot) and forgotten snapshots
+      // still in the trash.
       const stagingRoot = join(deviceRoot, 'staging');
       rmSync(stagingRoot, { recursive: true, force: true });
+      this.emptyTrash(udid);
       const run = join(stagingRoot, randomBytes(6).toString('hex'));
       const deviceDir = join(run, udid);
       mkdirSync(deviceDir, { recursive: true });
@@ -120,6 +124,25 @@ export class LocalSnapshotStore {
     } catch (error) {
       lock.release();
       throw error;
+    }
+  }
+
+  /**
+   * Deletes what forget moved to devices/<UDID>/trash (see forget.ts). Called with the device lock
+   * held: by forget itself and by the next backup, so a crash halfway through a deletion is finished
+   * later. Nothing in the trash is listed as a snapshot any more, so deleting it is always safe.
+   */
+  emptyTrash(udid: string): void {
+    const trash = join(this.deviceRoot(udid), 'trash');
+    if (!existsSync(trash)) return;
+    for (const name of readdirSync(trash)) {
+      const item = join(trash, name);
+      // Child by child, so a test can kill the process with a deletion half done.
+      for (const child of statSync(item).isDirectory() ? readdirSync(item) : []) {
+        rmSync(join(item, child), { recursive: true, force: true });
+        crashPoint('forget:while-deleting');
+      }
+      rmSync(item, { recursive: true, force: true });
     }
   }
 
@@ -147,8 +170,10 @@ export class LocalSnapshotStore {
         };
         writeFileSync(join(run, SNAPSHOT_META), `${JSON.stringify(full, null, 2)}\n`);
         syncFileSystem(run);
+        crashPoint('commit:before-rename');
         const target = join(this.deviceRoot(udid), 'snapshots', id);
         renameSync(run, target);
+        crashPoint('commit:after-rename');
         fsyncDirectory(join(this.deviceRoot(udid), 'snapshots'));
         finished = true;
         lock.release();
