@@ -47,15 +47,15 @@ export function hashFile(path: string): { sha256: string; size: number } {
 }
 
 /** Every regular file under `root`, as '/'-separated relative paths, sorted. */
-export function walkFiles(root: string): Array<{ path: string; size: number; inode: number }> {
-  const out: Array<{ path: string; size: number; inode: number }> = [];
+export function walkFiles(root: string): Array<{ path: string; size: number; inode: number; mtimeMs: number }> {
+  const out: Array<{ path: string; size: number; inode: number; mtimeMs: number }> = [];
   const walk = (dir: string, prefix: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(join(dir, entry.name), rel);
       else if (entry.isFile()) {
         const stat = lstatSync(join(dir, entry.name));
-        out.push({ path: rel, size: stat.size, inode: stat.ino });
+        out.push({ path: rel, size: stat.size, inode: stat.ino, mtimeMs: stat.mtimeMs });
       }
     }
   };
@@ -88,7 +88,13 @@ export function readDigests(snapshotDir: string): FileDigest[] | undefined {
  * Records the digests of `deviceDir` into `snapshotDir`, reusing `previous` for files whose inode and
  * size are unchanged (hard links). Returns counts for the snapshot's metadata.
  */
-export function recordDigests(deviceDir: string, snapshotDir: string, previous: readonly FileDigest[] | undefined): { files: number; bytes: number; newBytes: number } {
+export function recordDigests(
+  deviceDir: string,
+  snapshotDir: string,
+  previous: readonly FileDigest[] | undefined,
+  /** Copies (no hard links): digests by the copy's inode, valid while its modification time is unchanged. */
+  copied?: ReadonlyMap<number, { digest: FileDigest; mtimeMs: number }>,
+): { files: number; bytes: number; newBytes: number } {
   const byInode = new Map<number, FileDigest>();
   for (const digest of previous ?? []) byInode.set(digest.inode, digest);
   const lines: string[] = [];
@@ -96,7 +102,8 @@ export function recordDigests(deviceDir: string, snapshotDir: string, previous: 
   let newBytes = 0;
   const files = walkFiles(deviceDir);
   for (const file of files) {
-    const known = byInode.get(file.inode);
+    const copy = copied?.get(file.inode);
+    const known = copy && copy.mtimeMs === file.mtimeMs ? copy.digest : copied ? undefined : byInode.get(file.inode);
     let sha256: string;
     if (known && known.size === file.size) sha256 = known.sha256;
     else {

@@ -46,13 +46,18 @@ export function applyForget(store: LocalSnapshotStore, plan: ForgetPlan): string
     const trash = join(root, 'trash');
     mkdirSync(trash, { recursive: true });
     const removed: string[] = [];
+    const inHistory: string[] = [];
     for (const id of plan.forget) {
       const ref = store.get(plan.udid, id);
       renameSync(ref.backupDir, join(trash, id));
       removed.push(id);
+      if (ref.restic) inHistory.push(ref.restic.snapshot);
       crashPoint('forget:after-first-move');
     }
     fsyncDirectory(join(root, 'snapshots'));
+    // History kept in restic (a disk without hard links): forget there too and free the space. A crash
+    // before this leaves restic snapshots with no Lifeboat snapshot; the next backup forgets them.
+    if (inHistory.length > 0) store.history(plan.udid).forget(inHistory, true);
     emptyTrash(store, plan.udid);
     return removed;
   } finally {

@@ -13,6 +13,11 @@
  * snapshot is never touched. *Commit* makes the staging folder durable (one filesystem sync) and
  * renames it into snapshots/ atomically; a crash at any point leaves only a staging folder, which the
  * next run removes.
+ *
+ * On a disk without hard links (exFAT, FAT32, many SMB shares) history lives in a restic repository
+ * instead (copy-history.ts, restic-history.ts): the staging folder starts as a copy of the latest
+ * snapshot, every commit also saves the snapshot in devices/<UDID>/history.restic, and older snapshots
+ * keep only their metadata folder (`heldIn: 'restic'`); `materialise` brings one back as a folder.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,8 +25,10 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdi
 import { join } from 'node:path';
 import { acquireDeviceLock, type DeviceLock } from './device-lock.js';
 import { crashPoint } from './crash-point.js';
-import { readDigests, recordDigests } from './digests.js';
+import { copyTree, demoteOlderFolders, supportsHardLinks } from './copy-history.js';
+import { readDigests, recordDigests, type FileDigest } from './digests.js';
 import { VaultError } from './errors.js';
+import { RESTIC_MARKER, ResticHistory, type ResticMarker } from './restic-history.js';
 
 export const SNAPSHOT_META = 'lifeboat-snapshot.json';
 
@@ -46,9 +53,13 @@ export interface SnapshotRef {
   readonly udid: string;
   /** The folder to hand to Finder-format tools: it contains `<UDID>/`. */
   readonly backupDir: string;
-  /** The Finder backup folder itself (`backupDir/<UDID>`). */
+  /** The Finder backup folder itself (`backupDir/<UDID>`); absent when `heldIn` is 'restic'. */
   readonly deviceDir: string;
   readonly meta: SnapshotMeta | undefined;
+  /** 'folder': a Finder folder on disk; 'restic': only in the history repository (see materialise). */
+  readonly heldIn: 'folder' | 'restic';
+  /** Where the history repository holds it, when it does. */
+  readonly restic: ResticMarker | undefined;
 }
 
 export interface Staging {
@@ -77,7 +88,21 @@ function nextSnapshotId(date: Date, latest: string | undefined): string {
 }
 
 export class LocalSnapshotStore {
+  private hardLinks: boolean | undefined;
+  /** Things the person should be told once (e.g. that history moved to a restic repository). */
+  readonly notices: string[] = [];
+
   constructor(readonly root: string) {}
+
+  /** True when this vault's disk has no hard links, so history is kept in restic (probed once). */
+  historyInRestic(): boolean {
+    this.hardLinks ??= supportsHardLinks(this.root);
+    return !this.hardLinks;
+  }
+
+  history(udid: string): ResticHistory {
+    return new ResticHistory(this.deviceRoot(udid));
+  }
 
   deviceRoot(udid: string): string {
     if (!/^[0-9A-Fa-f-]{24,40}$/.test(udid)) throw new VaultError(`"${udid}" is not a device UDID`, { code: 'VAULT_BAD_UDID' });
@@ -100,8 +125,25 @@ export class LocalSnapshotStore {
   get(udid: string, id: string): SnapshotRef {
     if (!/^[0-9TZ]+-[0-9a-f]{6}$/.test(id)) throw new VaultError(`"${id}" is not a snapshot id`, { code: 'VAULT_BAD_SNAPSHOT_ID' });
     const ref = this.ref(udid, id);
-    if (!existsSync(ref.deviceDir)) throw new VaultError(`no snapshot ${id} for ${udid}`, { code: 'VAULT_NO_SNAPSHOT' });
+    if (ref.heldIn === 'folder' && !existsSync(ref.deviceDir)) throw new VaultError(`no snapshot ${id} for ${udid}`, { code: 'VAULT_NO_SNAPSHOT' });
     return ref;
+  }
+
+  /**
+   * The snapshot as a Finder folder: itself when it is one, otherwise restored from the history
+   * repository into devices/<UDID>/materialised/<id> (kept until the next backup; a restore
+   * interrupted halfway is redone, it only becomes that folder by a final rename).
+   */
+  materialise(ref: SnapshotRef): SnapshotRef {
+    if (ref.heldIn === 'folder') return ref;
+    if (!ref.restic) throw new VaultError(`snapshot ${ref.id} has neither a folder nor a place in the history repository`, { code: 'VAULT_NO_SNAPSHOT' });
+    const dir = join(this.deviceRoot(ref.udid), 'materialised', ref.id);
+    if (!existsSync(join(dir, ref.udid))) {
+      mkdirSync(join(this.deviceRoot(ref.udid), 'materialised'), { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      this.history(ref.udid).restore(ref.restic, dir);
+    }
+    return { ...ref, backupDir: dir, deviceDir: join(dir, ref.udid), heldIn: 'folder' };
   }
 
   /** Takes the device lock, removes staging left by crashed runs, and prepares a staging folder. */
@@ -115,16 +157,53 @@ export class LocalSnapshotStore {
       const stagingRoot = join(deviceRoot, 'staging');
       rmSync(stagingRoot, { recursive: true, force: true });
       this.emptyTrash(udid);
+      const base = options.full ? undefined : this.latest(udid);
+      if (this.historyInRestic()) return this.copyStaging(udid, base, lock);
       const run = join(stagingRoot, randomBytes(6).toString('hex'));
       const deviceDir = join(run, udid);
       mkdirSync(deviceDir, { recursive: true });
-      const base = options.full ? undefined : this.latest(udid);
       if (base) linkTree(base.deviceDir, deviceDir);
       return this.staging(udid, run, deviceDir, base?.id, lock);
     } catch (error) {
       lock.release();
       throw error;
     }
+  }
+
+  /**
+   * Staging without hard links: a fixed path (so restic sees the same folder every time and only reads
+   * changed files), starting as a copy of the latest snapshot. Also cleans what a crash left: restic
+   * snapshots of commits that never finished, materialised folders.
+   */
+  private copyStaging(udid: string, base: SnapshotRef | undefined, lock: DeviceLock): Staging {
+    const deviceRoot = this.deviceRoot(udid);
+    rmSync(join(deviceRoot, 'materialised'), { recursive: true, force: true });
+    const history = this.history(udid);
+    const listed = new Set(this.list(udid).map((r) => r.id));
+    const orphans = history.list().filter((s) => s.lifeboatId !== undefined && !listed.has(s.lifeboatId));
+    history.forget(orphans.map((s) => s.id), false);
+    const run = join(deviceRoot, 'staging', 'next');
+    const deviceDir = join(run, udid);
+    // Always a map in this mode (empty for a first backup): it also tells commit to save in restic.
+    let copied = new Map<number, { digest: FileDigest; mtimeMs: number }>();
+    if (base) {
+      const source = this.materialise(base);
+      mkdirSync(deviceDir, { recursive: true });
+      copied = copyTree(source.deviceDir, deviceDir, readDigests(source.backupDir));
+    } else mkdirSync(deviceDir, { recursive: true });
+    return this.staging(udid, run, deviceDir, base?.id, lock, copied);
+  }
+
+  /** After a restic-mode commit: save in the history repository before the snapshot becomes visible. */
+  private saveHistory(udid: string, run: string, id: string): void {
+    const history = this.history(udid);
+    if (history.ensure()) {
+      this.notices.push(
+        `This vault's disk (${this.root}) cannot hard-link files, so instead of a full copy per snapshot Lifeboat keeps older snapshots in a restic repository (${history.repo}); the latest snapshot stays a plain Finder folder. Older ones are restored from the repository when you use them.`,
+      );
+    }
+    const marker = history.backup(run, id);
+    writeFileSync(join(run, RESTIC_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
   }
 
   /**
@@ -146,7 +225,7 @@ export class LocalSnapshotStore {
     }
   }
 
-  private staging(udid: string, run: string, deviceDir: string, basedOn: string | undefined, lock: DeviceLock): Staging {
+  private staging(udid: string, run: string, deviceDir: string, basedOn: string | undefined, lock: DeviceLock, copied?: Map<number, { digest: FileDigest; mtimeMs: number }>): Staging {
     let finished = false;
     return {
       backupDir: run,
@@ -158,7 +237,7 @@ export class LocalSnapshotStore {
         const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
         // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
         const base = basedOn ? this.ref(udid, basedOn) : undefined;
-        const counts = recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined);
+        const counts = copied ? recordDigests(deviceDir, run, undefined, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined);
         const full: SnapshotMeta = {
           id,
           udid,
@@ -170,11 +249,16 @@ export class LocalSnapshotStore {
         };
         writeFileSync(join(run, SNAPSHOT_META), `${JSON.stringify(full, null, 2)}\n`);
         syncFileSystem(run);
+        if (copied) this.saveHistory(udid, run, id);
         crashPoint('commit:before-rename');
         const target = join(this.deviceRoot(udid), 'snapshots', id);
         renameSync(run, target);
         crashPoint('commit:after-rename');
         fsyncDirectory(join(this.deviceRoot(udid), 'snapshots'));
+        if (copied) {
+          demoteOlderFolders(join(this.deviceRoot(udid), 'snapshots'), id, udid, join(this.deviceRoot(udid), 'trash'), RESTIC_MARKER);
+          this.emptyTrash(udid);
+        }
         finished = true;
         lock.release();
         return this.ref(udid, id);
@@ -196,7 +280,15 @@ export class LocalSnapshotStore {
     } catch {
       meta = undefined;
     }
-    return { id, udid, backupDir, deviceDir: join(backupDir, udid), meta };
+    let restic: ResticMarker | undefined;
+    try {
+      restic = JSON.parse(readFileSync(join(backupDir, RESTIC_MARKER), 'utf8')) as ResticMarker;
+    } catch {
+      restic = undefined;
+    }
+    const deviceDir = join(backupDir, udid);
+    const heldIn = restic && !existsSync(deviceDir) ? 'restic' : 'folder';
+    return { id, udid, backupDir, deviceDir, meta, heldIn, restic };
   }
 }
 

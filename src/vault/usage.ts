@@ -26,6 +26,10 @@ export function vaultUsage(store: LocalSnapshotStore, udids: readonly string[]):
     let disk = 0;
     const snapshots = store.list(udid);
     for (const snapshot of snapshots) {
+      if (snapshot.heldIn === 'restic') {
+        logical += snapshot.meta?.logicalBytes ?? 0;
+        continue;
+      }
       const walk = (dir: string): void => {
         for (const entry of readdirSync(dir, { withFileTypes: true })) {
           const path = join(dir, entry.name);
@@ -44,6 +48,9 @@ export function vaultUsage(store: LocalSnapshotStore, udids: readonly string[]):
       };
       walk(snapshot.backupDir);
     }
+    // History kept in restic (a disk without hard links): the repository's files are its disk use.
+    const history = store.history(udid);
+    if (history.exists()) disk += history.size();
     devices.push({ udid, snapshots: snapshots.length, logicalBytes: logical, diskBytes: disk });
     totalDisk += disk;
     totalLogical += logical;

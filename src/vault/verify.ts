@@ -7,12 +7,12 @@
  *   digest record alone proves the blobs).
  * The result is written beside the snapshot (lifeboat-verified.json) so `snapshots` can show when.
  */
-import { existsSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBackup, parsePlistDict, readManifest, readStatus } from '../format/index.js';
 import { describeError } from '../util/errors.js';
 import { hashFile, readDigests, walkFiles } from './digests.js';
-import type { SnapshotRef } from './local-store.js';
+import type { LocalSnapshotStore, SnapshotRef } from './local-store.js';
 
 export const VERIFIED_FILE = 'lifeboat-verified.json';
 
@@ -35,7 +35,46 @@ export interface VerifyReport {
   readonly verifiedAt: string;
 }
 
-export async function verifySnapshot(ref: SnapshotRef, options: { password?: string; onProgress?: (bytes: number) => void } = {}): Promise<VerifyReport> {
+export interface VerifyOptions {
+  readonly password?: string;
+  readonly onProgress?: (bytes: number) => void;
+  /** Where to record the result (default: the snapshot's own folder). */
+  readonly recordIn?: string;
+}
+
+/**
+ * Verifies a snapshot wherever the store holds it: a folder directly; one held only in the history
+ * repository (a disk without hard links) is restored first — which proves restic can give it back —
+ * and checked like a folder, plus a `restic check` of the repository's structure.
+ */
+export async function verifyStored(store: LocalSnapshotStore, ref: SnapshotRef, options: VerifyOptions = {}): Promise<VerifyReport> {
+  if (ref.heldIn === 'folder') return verifySnapshot(ref, options);
+  let materialised: SnapshotRef;
+  try {
+    materialised = store.materialise(ref);
+  } catch (error) {
+    const problems: VerifyProblem[] = [{ kind: 'structure', path: 'history.restic', detail: `the snapshot cannot be restored from the history repository: ${describeError(error)}` }];
+    return record({ snapshot: ref.id, udid: ref.udid, ok: false, filesChecked: 0, bytesChecked: 0, problems, notes: [], verifiedAt: new Date().toISOString() }, ref.backupDir);
+  }
+  try {
+    const report = await verifySnapshot(materialised, { ...options, recordIn: ref.backupDir });
+    const complaint = store.history(ref.udid).check();
+    if (complaint === undefined) return { ...report, notes: [...report.notes, 'restored from the history repository (restic) to be checked'] };
+    const problems = [...report.problems, { kind: 'structure' as const, path: 'history.restic', detail: complaint }];
+    return record({ ...report, ok: false, problems }, ref.backupDir);
+  } finally {
+    rmSync(materialised.backupDir, { recursive: true, force: true });
+  }
+}
+
+function record(report: VerifyReport, dir: string): VerifyReport {
+  const target = join(dir, VERIFIED_FILE);
+  writeFileSync(`${target}.tmp`, `${JSON.stringify({ verifiedAt: report.verifiedAt, ok: report.ok, problems: report.problems.length }, null, 2)}\n`);
+  renameSync(`${target}.tmp`, target);
+  return report;
+}
+
+export async function verifySnapshot(ref: SnapshotRef, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const notes: string[] = [];
   let filesChecked = 0;
@@ -80,10 +119,7 @@ export async function verifySnapshot(ref: SnapshotRef, options: { password?: str
     notes,
     verifiedAt: new Date().toISOString(),
   };
-  const target = join(ref.backupDir, VERIFIED_FILE);
-  writeFileSync(`${target}.tmp`, `${JSON.stringify({ verifiedAt: report.verifiedAt, ok: report.ok, problems: problems.length }, null, 2)}\n`);
-  renameSync(`${target}.tmp`, target);
-  return report;
+  return record(report, options.recordIn ?? ref.backupDir);
 }
 
 async function checkStructure(ref: SnapshotRef, password: string | undefined, problems: VerifyProblem[], notes: string[]): Promise<void> {

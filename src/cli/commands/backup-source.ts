@@ -60,15 +60,18 @@ export function resolveSnapshot(id: string, udid: string | undefined, root = con
     if (devices.length !== 1) throw new UsageError(devices.length === 0 ? `the vault at ${root} holds no snapshots` : `the vault holds several devices (${devices.join(', ')}); choose one with --udid`);
     const latest = store.latest(devices[0] as string);
     if (!latest) throw new UsageError(`the vault holds no snapshot of ${devices[0]}`);
-    return latest.deviceDir;
+    return store.materialise(latest).deviceDir;
   }
-  if (udid !== undefined) return store.get(udid, id).deviceDir;
+  // A snapshot held only in the history repository (a disk without hard links) is restored from it first.
+  if (udid !== undefined) return store.materialise(store.get(udid, id)).deviceDir;
   for (const device of devices) {
+    let ref;
     try {
-      return store.get(device, id).deviceDir;
+      ref = store.get(device, id);
     } catch {
-      // not this device's snapshot; try the next
+      continue; // not this device's snapshot; try the next
     }
+    return store.materialise(ref).deviceDir;
   }
   throw new UsageError(`no snapshot ${id} in the vault at ${root}`);
 }

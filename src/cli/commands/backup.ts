@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { backupDevice } from '../../backup/engine.js';
 import { configPath, configuredVaultRoot, loadConfig } from '../../config/config.js';
+import { listDeviceSummaries } from '../../protocol/host/inventory.js';
 import { applyConfiguredRetention } from '../../vault/after-backup.js';
+import { checkBackupSpace } from '../../vault/space.js';
 import { LocalSnapshotStore } from '../../vault/local-store.js';
 import { chooseTransport, deviceContext } from '../context.js';
 import { formatBytes, printLine, type GlobalOptions } from '../output.js';
@@ -26,6 +28,13 @@ export function registerBackupCommand(program: Command): void {
       const store = new LocalSnapshotStore(configuredVaultRoot());
       const context = deviceContext();
       const transport = await chooseTransport(context, options.udid);
+      // Refuse before the phone starts sending when the vault's disk cannot take the backup.
+      const storage = (await listDeviceSummaries(context.mux, context.store).catch(() => [])).find((d) => d.udid === transport.udid)?.storage;
+      checkBackupSpace(store, transport.udid, {
+        full: options.full ?? false,
+        copiesLatest: store.historyInRestic(),
+        ...(storage ? { deviceUsedBytes: storage.totalBytes - storage.freeBytes } : {}),
+      });
       const renderer = createProgressRenderer({ json: options.json ?? false });
       const abort = new AbortController();
       const onSignal = (): void => abort.abort(new Error('backup interrupted (Ctrl-C); the previous backup is untouched'));
@@ -52,6 +61,7 @@ export function registerBackupCommand(program: Command): void {
           bytes: result.bytesReceived,
           seconds: result.seconds,
           warnings: result.warnings,
+          notices: store.notices,
           retention: { policy: retention.policy, kept: retention.kept.length, forgotten: retention.forgotten, ...(retention.skipped ? { skipped: retention.skipped } : {}) },
         };
         // JSON lines: progress events, then this result, one object per line.
@@ -61,6 +71,7 @@ export function registerBackupCommand(program: Command): void {
           printLine(`  ${result.filesReceived} files, ${formatBytes(result.bytesReceived)} received in ${result.seconds.toFixed(1)} s`);
           printLine(`  ${result.snapshot.deviceDir}`);
           for (const warning of result.warnings) printLine(`  warning: ${warning}`);
+          for (const notice of store.notices) printLine(`  note: ${notice}`);
           if (retention.forgotten.length > 0) printLine(`  retention: kept ${retention.kept.length} snapshots, forgot ${retention.forgotten.length} (${retention.forgotten.join(', ')})`);
           else if (retention.skipped && !retention.skipped.startsWith('no retention policy')) printLine(`  retention: ${retention.skipped}`);
         }

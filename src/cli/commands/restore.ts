@@ -55,7 +55,9 @@ export function registerRestoreCommand(program: Command): void {
       const sourceUdid = options.source ?? transport.udid;
       const location = options.snapshot
         ? (() => {
-            const snapshot = new LocalSnapshotStore(configuredVaultRoot()).get(sourceUdid, options.snapshot as string);
+            // A snapshot held only in the history repository (a disk without hard links) is restored from it first.
+            const store = new LocalSnapshotStore(configuredVaultRoot());
+            const snapshot = store.materialise(store.get(sourceUdid, options.snapshot as string));
             return { backupDir: snapshot.backupDir, sourceName: sourceUdid };
           })()
         : locateBackup(options.from as string, options.source);

@@ -10,7 +10,7 @@ import { applyForget, planForget } from '../../vault/forget.js';
 import { LocalSnapshotStore, type SnapshotRef } from '../../vault/local-store.js';
 import { validatePolicy, type RetentionPolicy } from '../../vault/retention.js';
 import { vaultUsage } from '../../vault/usage.js';
-import { VERIFIED_FILE, verifySnapshot, type VerifyReport } from '../../vault/verify.js';
+import { VERIFIED_FILE, verifyStored, type VerifyReport } from '../../vault/verify.js';
 import { LifeboatError } from '../../util/errors.js';
 import { formatBytes, formatTable, printJson, printLine, type GlobalOptions } from '../output.js';
 import { UsageError, parseWholeNumber } from './parse.js';
@@ -40,7 +40,8 @@ function describeSnapshot(ref: SnapshotRef): Record<string, unknown> {
     id: ref.id,
     udid: ref.udid,
     time: meta?.createdAt ?? null,
-    folder: ref.deviceDir,
+    folder: ref.heldIn === 'folder' ? ref.deviceDir : null,
+    heldIn: ref.heldIn,
     files: meta?.files ?? null,
     logicalBytes: meta?.logicalBytes ?? null,
     newBytes: meta?.newBytes ?? null,
@@ -68,7 +69,7 @@ export function registerVaultCommands(program: Command): void {
       if (list.length === 0) return printLine('No snapshots yet. Run `lifeboat backup`.');
       printLine(
         formatTable(
-          ['SNAPSHOT', 'DEVICE', 'TIME', 'FILES', 'SIZE', 'NEW', 'ENCRYPTED', 'iOS', 'VERIFIED'],
+          ['SNAPSHOT', 'DEVICE', 'TIME', 'FILES', 'SIZE', 'NEW', 'ENCRYPTED', 'iOS', 'VERIFIED', 'KEPT AS'],
           list.map((x) => [
             String(x['id']),
             String(x['udid']).slice(0, 13),
@@ -79,9 +80,13 @@ export function registerVaultCommands(program: Command): void {
             x['encrypted'] ? 'yes' : 'no',
             String(x['productVersion'] ?? '?'),
             x['verifiedAt'] ? `${x['verifiedOk'] ? 'ok' : 'FAILED'} ${new Date(String(x['verifiedAt'])).toLocaleDateString()}` : 'never',
+            x['heldIn'] === 'restic' ? 'restic' : 'folder',
           ]),
         ),
       );
+      if (list.some((x) => x['heldIn'] === 'restic')) {
+        printLine('Snapshots kept as "restic" live in a restic repository because the vault\'s disk cannot hard-link files; they are restored from it when used.');
+      }
     });
 
   program
@@ -114,7 +119,7 @@ export function registerVaultCommands(program: Command): void {
         : devices(s, options.udid).flatMap((udid) => (options.all ? s.list(udid) : s.list(udid).slice(-1)));
       if (refs.length === 0) throw new UsageError(options.snapshot ? `no snapshot ${options.snapshot}` : 'no snapshots to verify');
       const reports: VerifyReport[] = [];
-      for (const ref of refs) reports.push(await verifySnapshot(ref));
+      for (const ref of refs) reports.push(await verifyStored(s, ref));
       if (options.json) printJson({ reports });
       else {
         for (const r of reports) {
