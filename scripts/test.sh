@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3)
+DEBIAN_PACKAGES=(libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3
+  swift swift-proxy swift-object swift-container swift-account memcached)
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
