@@ -6,7 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3 exfatprogs exfat-fuse)
+DEBIAN_PACKAGES=(
+  libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3
+  exfatprogs exfat-fuse
+  swift swift-proxy swift-object swift-container swift-account memcached
+)
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""

@@ -1,7 +1,7 @@
 /**
  * Exit codes, documented in the README so scripts can branch on them.
  * 0 success; 1 failure; 2 usage error; 3 no such device or device gone; 4 the iPhone needs a person
- * (unlock, tap Trust, pair); 5 the usbmuxd socket cannot be reached; 6 timed out.
+ * (unlock, tap Trust, pair); 5 the usbmuxd socket (or a remote's storage server) cannot be reached; 6 timed out.
  */
 import { LifeboatError } from '../util/errors.js';
 
@@ -30,7 +30,7 @@ export function exitCodeFor(error: unknown): number {
   if (error.code === 'USAGE') return ExitCode.USAGE;
   if (error.code === 'DEVICE_NOT_FOUND' || error.code === 'DEVICE_DISCONNECTED') return ExitCode.NO_DEVICE;
   if (NEEDS_USER.has(error.code)) return ExitCode.NEEDS_USER;
-  if (error.code === 'USBMUXD_UNREACHABLE' || error.code === 'SIM_UNREACHABLE') return ExitCode.UNREACHABLE;
+  if (error.code === 'USBMUXD_UNREACHABLE' || error.code === 'SIM_UNREACHABLE' || error.code === 'REMOTE_UNREACHABLE') return ExitCode.UNREACHABLE;
   if (error.code === 'TIMEOUT') return ExitCode.TIMEOUT;
   return ExitCode.FAILURE;
 }
