@@ -210,5 +210,5 @@ export function lastBackupFresh(udid: string, ageMs: number): Finding {
 }
 
 export function backupFailed(udid: string, message: string, hint: string | undefined): Finding {
-  return finding('backup-failed', 'critical', udid, 'The backup failed', `${message}.`, hint ?? 'Run the backup again with `lifeboat backup --verbose`; if it keeps failing, run `lifeboat doctor`.');
+  return finding('backup-failed', 'critical', udid, 'The backup failed', `The backup stopped: ${message}.`, hint ?? 'Run the backup again with `lifeboat backup --verbose`; if it keeps failing, run `lifeboat doctor`.');
 }

@@ -12,7 +12,8 @@ import type { PairRecordStore } from '../../protocol/host/pair-store.js';
 import { LockdownDomain } from '../../protocol/lockdown/constants.js';
 import { LockdownClient } from '../../protocol/lockdown/client.js';
 import type { PlistValue } from '../../plist/index.js';
-import { UsbmuxTransport } from '../../protocol/transport.js';
+import type { Duplex } from 'node:stream';
+import { UsbmuxTransport, type DeviceTransport } from '../../protocol/transport.js';
 import type { UsbmuxClient } from '../../protocol/usbmux/client.js';
 import type { MuxDevice } from '../../protocol/usbmux/messages.js';
 import { isPlistDict } from '../../protocol/wire/plist-frame.js';
@@ -58,6 +59,30 @@ export interface ProbeOptions {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** A transport that remembers every connection it opened, so the time bound can close them all. */
+class TrackedTransport implements DeviceTransport {
+  readonly streams: Duplex[] = [];
+  readonly udid: string;
+  readonly connection: string;
+  readonly muxDeviceId: number | undefined;
+
+  constructor(private readonly inner: DeviceTransport) {
+    this.udid = inner.udid;
+    this.connection = inner.connection;
+    this.muxDeviceId = inner.muxDeviceId;
+  }
+
+  async connect(port: number): Promise<Duplex> {
+    const stream = await this.inner.connect(port);
+    this.streams.push(stream);
+    return stream;
+  }
+
+  closeAll(): void {
+    for (const stream of this.streams) stream.destroy();
+  }
+}
+
 function str(value: PlistValue | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -71,28 +96,27 @@ export async function probeDevice(mux: UsbmuxClient, store: PairRecordStore, app
   const preferred = appearances.find((d) => d.connectionType === 'USB') ?? appearances[0];
   if (!preferred) throw new RangeError('probeDevice needs at least one appearance');
   const facts: Mutable<DeviceFacts> = { udid: preferred.udid, connections: [...new Set(appearances.map((d) => d.connectionType))] };
-  const open: LockdownClient[] = [];
+  const transport = new TrackedTransport(new UsbmuxTransport(mux, preferred));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
   });
   try {
-    const outcome = await Promise.race([examine(mux, store, preferred, facts, open, options).then(() => 'done' as const), deadline]);
+    const outcome = await Promise.race([examine(transport, store, facts, options).then(() => 'done' as const), deadline]);
     if (outcome === 'timeout') facts.failure = { kind: 'timeout', seconds: Math.round(options.timeoutMs / 1000) };
   } catch (error) {
     if (error instanceof TimeoutError) facts.failure = { kind: 'timeout', seconds: Math.round(options.timeoutMs / 1000) };
     else facts.failure = { kind: 'error', message: error instanceof LifeboatError ? error.message : describeError(error), ...(error instanceof LifeboatError && error.hint ? { hint: error.hint } : {}) };
   } finally {
     clearTimeout(timer);
-    for (const lockdown of open) lockdown.close();
+    // Every connection, including one still waiting for its first reply, so a silent phone holds nothing open.
+    transport.closeAll();
   }
   return facts;
 }
 
-async function examine(mux: UsbmuxClient, store: PairRecordStore, device: MuxDevice, facts: Mutable<DeviceFacts>, open: LockdownClient[], options: ProbeOptions): Promise<void> {
-  const transport = new UsbmuxTransport(mux, device);
+async function examine(transport: TrackedTransport, store: PairRecordStore, facts: Mutable<DeviceFacts>, options: ProbeOptions): Promise<void> {
   const lockdown = await LockdownClient.connect(transport, 'lifeboat-doctor');
-  open.push(lockdown);
   const publicValues = await lockdown.getValue();
   if (isPlistDict(publicValues)) {
     const name = str(publicValues['DeviceName']);
@@ -105,7 +129,7 @@ async function examine(mux: UsbmuxClient, store: PairRecordStore, device: MuxDev
     if (typeof publicValues['PasswordProtected'] === 'boolean') facts.passcodeLocked = publicValues['PasswordProtected'];
   }
 
-  let record = await store.read(device.udid).catch((error: unknown) => {
+  let record = await store.read(transport.udid).catch((error: unknown) => {
     facts.trust = { state: 'invalid', detail: describeError(error) };
     return undefined;
   });
