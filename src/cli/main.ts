@@ -5,6 +5,7 @@
  * because nothing in src/ may depend on sim/.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAdviseCommand } from './commands/advise.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerCoverageCommand } from './commands/coverage.js';
 import { registerExportCommand } from './commands/export.js';
@@ -12,6 +13,7 @@ import { registerExtractCommand } from './commands/extract.js';
 import { registerLsCommand } from './commands/ls.js';
 import { registerShowCommand } from './commands/show.js';
 import { registerDevicesCommand } from './commands/devices.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEncryptionCommand } from './commands/encryption.js';
 import { registerRestoreCommand } from './commands/restore.js';
 import { registerVaultCommands } from './commands/snapshots.js';
@@ -41,6 +43,8 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
   registerRemoteCommands(program);
+  registerDoctorCommand(program);
+  registerAdviseCommand(program);
   for (const register of extensions) register(program);
   return program;
 }
