@@ -141,6 +141,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const abandoned = this.db.closeAbandonedRuns(this.clock.now().toISOString());
     if (abandoned > 0) this.log(`${abandoned} backup(s) were interrupted when the daemon last stopped; they were recorded as failed`);
     for (const udid of this.knownUdids()) this.entry(udid);
+    // What is attached now, before the first pass (Listen repeats it; attachments are keyed by DeviceID).
+    try {
+      for (const device of await this.mux.listDevices()) this.entry(device.udid).attachments.set(device.deviceId, device);
+    } catch (error) {
+      this.log(`usbmuxd: ${describeError(error)}`);
+    }
     if (this.options.controlSocket) {
       this.control = new ControlServer(this, this.options.controlSocket);
       await this.control.listen();
@@ -152,6 +158,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopController.abort(new DaemonError('the daemon is stopping', { code: 'DAEMON_STOPPING' }));
+      this.wake();
       for (const entry of this.entries.values()) {
         entry.run?.abort.abort(new DaemonError('the daemon stopped during the backup; the backup was abandoned and the previous backup is intact', { code: 'DAEMON_STOPPED' }));
       }
@@ -291,7 +298,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       if (this.wakeRequested || stop.aborted) continue;
       this.sleeping = true;
       this.notifyIdle();
-      await this.clock.sleep(this.nextDelay(), AbortSignal.any([stop, this.wakeController.signal])).catch(() => undefined);
+      // stop() wakes the loop too, so one signal is enough (no AbortSignal.any per pass).
+      await this.clock.sleep(this.nextDelay(), this.wakeController.signal).catch(() => undefined);
       this.sleeping = false;
     }
   }
