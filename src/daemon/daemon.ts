@@ -330,15 +330,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         entry.waitingFor = plan.waitingFor;
         if (plan.nextRunAt) entry.nextRunAt = plan.nextRunAt;
         else delete entry.nextRunAt;
+        if (plan.runNow && running >= config.daemon.maxParallel) {
+          entry.waitingFor = [`waiting for a free slot (at most ${config.daemon.maxParallel} backups at once)`];
+        }
+        // Judged before the run starts, so "the disk will not hold it" is said before it fails.
+        void this.updateAlerts(entry);
         if (plan.runNow && running < config.daemon.maxParallel) {
           this.startRun(entry, 'schedule');
           running++;
-        } else if (plan.runNow) {
-          entry.waitingFor = [`waiting for a free slot (at most ${config.daemon.maxParallel} backups at once)`];
         }
+        this.emit('status', this.status(entry));
+        continue;
       }
       this.emit('status', this.status(entry));
-      if (!entry.run) void this.updateAlerts(entry);
+      void this.updateAlerts(entry);
     }
   }
 
