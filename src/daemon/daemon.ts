@@ -177,14 +177,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /** Backs `udid` up now (ignoring conditions and the schedule); joins a backup already running. */
-  backupNow(udid: string): Promise<RunRecord> {
+  backupNow(udid: string, options: { full?: boolean } = {}): Promise<RunRecord> {
     const entry = this.findEntry(udid);
     if (entry?.run) return entry.run.promise;
     if (!entry || entry.attachments.size === 0) {
       return Promise.reject(new DaemonError(`the iPhone ${udid} is not connected`, { code: 'DEVICE_NOT_FOUND', hint: 'Connect the iPhone (cable or Wi-Fi sync) and unlock it.' }));
     }
     if (this.stopController.signal.aborted) return Promise.reject(new DaemonError('the daemon is stopping', { code: 'DAEMON_STOPPING' }));
-    return this.startRun(entry, 'manual').promise;
+    return this.startRun(entry, 'manual', options.full ?? false).promise;
   }
 
   /** The run in progress for `udid`, if any (the control socket streams its progress). */
@@ -382,7 +382,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   // ── runs ────────────────────────────────────────────────────────────────────────────────────
 
-  private startRun(entry: Entry, trigger: RunTrigger): Running {
+  private startRun(entry: Entry, trigger: RunTrigger, full = false): Running {
     const config = this.config();
     const policy = resolvePolicy(config, entry.udid);
     const record = this.db.beginRun(entry.udid, trigger, this.clock.now().toISOString());
@@ -399,6 +399,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
           pairs: this.pairs,
           store: this.store(),
           device,
+          full,
           policy,
           config,
           retention: this.options.retention ?? defaultRetention,
