@@ -17,6 +17,9 @@ import { registerRestoreCommand } from './commands/restore.js';
 import { registerVaultCommands } from './commands/snapshots.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPairingCommands } from './commands/pairing.js';
+import { registerDaemonCommand } from './commands/daemon.js';
+import { registerHistoryCommand } from './commands/history.js';
+import { registerStatusCommand } from './commands/status.js';
 import { UsageError } from './commands/parse.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError, type GlobalOptions } from './output.js';
@@ -39,6 +42,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerEncryptionCommand(program);
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
+  for (const register of [registerDaemonCommand, registerStatusCommand, registerHistoryCommand]) register(program);
   for (const register of extensions) register(program);
   return program;
 }
