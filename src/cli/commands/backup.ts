@@ -9,6 +9,7 @@ import { LocalSnapshotStore } from '../../vault/local-store.js';
 import { chooseTransport, deviceContext } from '../context.js';
 import { formatBytes, printLine, type GlobalOptions } from '../output.js';
 import { createProgressRenderer } from '../progress-bar.js';
+import { handOffToDaemon } from './backup-handoff.js';
 
 interface BackupCommandOptions extends GlobalOptions {
   readonly udid?: string;
@@ -26,6 +27,9 @@ export function registerBackupCommand(program: Command): void {
       // Read the config first: a broken config should stop us before the phone is busy.
       const config = loadConfig(configPath());
       const store = new LocalSnapshotStore(configuredVaultRoot());
+      // A running daemon makes the backup (never two at once); its progress is shown here.
+      const handedOff = createProgressRenderer({ json: options.json ?? false });
+      if (await handOffToDaemon(options, handedOff.onEvent, handedOff.finish)) return;
       const context = deviceContext();
       const transport = await chooseTransport(context, options.udid);
       // Refuse before the phone starts sending when the vault's disk cannot take the backup.
