@@ -17,6 +17,7 @@ import { registerRestoreCommand } from './commands/restore.js';
 import { registerVaultCommands } from './commands/snapshots.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPairingCommands } from './commands/pairing.js';
+import { registerWifiCommand } from './commands/wifi.js';
 import { UsageError } from './commands/parse.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError, type GlobalOptions } from './output.js';
@@ -37,6 +38,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerBackupCommand(program);
   registerRestoreCommand(program);
   registerEncryptionCommand(program);
+  registerWifiCommand(program);
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
   for (const register of extensions) register(program);
