@@ -26,6 +26,8 @@ interface RunOptions extends GlobalOptions {
   readonly bytes?: string;
   readonly fastKdf?: boolean;
   readonly blockSize?: string;
+  readonly wifiPrefix?: string;
+  readonly mdns: boolean;
 }
 
 export async function startSimulator(options: {
@@ -39,6 +41,8 @@ export async function startSimulator(options: {
   dataProfile?: DataProfile;
   fastKdf?: boolean;
   blockSize?: number;
+  wifiPrefix?: string;
+  mdns?: boolean;
 }): Promise<{ simulator: Simulator; server: MuxServer }> {
   const logger = createSimLogger({ json: options.json, quiet: options.quiet ?? false });
   const simulator = await Simulator.create({
@@ -50,7 +54,10 @@ export async function startSimulator(options: {
     ...(options.dataProfile ? { dataProfile: options.dataProfile } : {}),
     ...(options.fastKdf ? { fastKdf: true } : {}),
     ...(options.blockSize ? { blockSize: options.blockSize } : {}),
+    ...(options.wifiPrefix ? { wifiPrefix: options.wifiPrefix } : {}),
+    ...(options.mdns ? { mdns: true } : {}),
   });
+  await simulator.networkSettled();
   // A socket file left by a killed simulator would make listen fail with EADDRINUSE.
   if (existsSync(options.socket)) rmSync(options.socket, { force: true });
   const server = new MuxServer(simulator, logger);
@@ -68,6 +75,15 @@ function dataProfileFrom(files: string | undefined, bytes: string | undefined): 
     byteCount = parsed.bytes;
   }
   return { files: fileCount, bytes: byteCount };
+}
+
+/** The phones' "Wi-Fi" addresses stay on loopback, so nothing the simulator serves is reachable from a network. */
+function parseLoopbackPrefix(text: string): string {
+  const parts = text.split('.');
+  if (parts.length !== 3 || parts[0] !== '127' || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    throw new UsageError(`--wifi-prefix takes the first three octets of a loopback address, such as 127.0.0 (not "${text}")`);
+  }
+  return text;
 }
 
 function printSummary(device: SimDeviceSummary): void {
@@ -93,6 +109,8 @@ export function registerSimCommands(program: Command): void {
     .option('--bytes <size>', 'about how much data each phone holds, e.g. 2GB')
     .option('--fast-kdf', 'cheap backup-password key derivation (tests only; real phones use 10M rounds)')
     .option('--block-size <bytes>', 'file block size of backup transfers (a real phone uses 32768)')
+    .option('--wifi-prefix <a.b.c>', 'loopback prefix of the phones\' Wi-Fi addresses (phone i gets a.b.c.<i+2>), e.g. 127.0.0')
+    .option('--no-mdns', 'do not advertise Wi-Fi-sync phones by mDNS (it is sent on the loopback interface only)')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<RunOptions>();
       const profile = dataProfileFrom(options.files, options.bytes);
@@ -107,6 +125,8 @@ export function registerSimCommands(program: Command): void {
         ...(profile ? { dataProfile: profile } : {}),
         ...(options.fastKdf ? { fastKdf: true } : {}),
         ...(options.blockSize ? { blockSize: parseWholeNumber(options.blockSize, '--block-size', 1024, 16 * 1024 * 1024) } : {}),
+        ...(options.wifiPrefix ? { wifiPrefix: parseLoopbackPrefix(options.wifiPrefix) } : {}),
+        mdns: options.mdns,
       });
       const devices = simulator.phones.map((p) => summarizePhone(simulator, p));
       if (options.json) process.stdout.write(`${JSON.stringify({ event: 'ready', socket: options.socket, devices })}\n`);
@@ -116,7 +136,7 @@ export function registerSimCommands(program: Command): void {
       }
       await new Promise<void>((resolve) => {
         const stop = (): void => {
-          void server.close().then(() => {
+          void Promise.all([server.close(), simulator.close()]).then(() => {
             rmSync(options.socket, { force: true });
             resolve();
           });

@@ -31,6 +31,8 @@ import { serveNotificationProxy } from './services/notification-proxy.js';
 import { join } from 'node:path';
 import { DirectoryStore, MemoryStore, type SimStore } from './store.js';
 import type { MuxBackplane } from './usbmuxd/server.js';
+import { SimNetwork } from './network/sim-network.js';
+import { linkLocalFromMac, mobdev2InstanceName, MOBDEV2_SERVICE } from '../src/protocol/mdns/mobdev2.js';
 
 export interface SimulatorOptions {
   readonly devices: number;
@@ -44,6 +46,13 @@ export interface SimulatorOptions {
   readonly fastKdf?: boolean;
   /** Block size the phones stream backup files in (a real phone uses 32 KiB). */
   readonly blockSize?: number;
+  /**
+   * First three octets of the phones' Wi-Fi addresses (phone i gets <prefix>.<i+2>); a random
+   * 127.x.y by default. Loopback addresses keep every "Wi-Fi" connection on this machine.
+   */
+  readonly wifiPrefix?: string;
+  /** Advertise Wi-Fi-sync phones by mDNS (on the loopback interface only); off by default. */
+  readonly mdns?: boolean;
 }
 
 interface Attachment {
@@ -64,12 +73,15 @@ export class Simulator implements MuxBackplane {
   private readonly events = new EventEmitter<{ event: [MuxEvent] }>();
   private nextDeviceId = 1;
   /** Loopback addresses stand in for the phones' Wi-Fi addresses (never a real network). */
-  private readonly networkPrefix = `127.${randomInt(16, 250)}.${randomInt(1, 250)}`;
+  private readonly networkPrefix: string;
+  private readonly network: SimNetwork;
 
   private constructor(
     private readonly store: SimStore,
     readonly options: SimulatorOptions,
   ) {
+    this.networkPrefix = options.wifiPrefix ?? `127.${randomInt(16, 250)}.${randomInt(1, 250)}`;
+    this.network = new SimNetwork(options.logger, options.mdns ?? false);
     const saved = store.read('usbmuxd/SystemBUID');
     this.systemBuid = saved ? saved.toString('utf8').trim() : randomUUID().toUpperCase();
     if (!saved) store.write('usbmuxd/SystemBUID', Buffer.from(`${this.systemBuid}\n`));
@@ -204,6 +216,30 @@ export class Simulator implements MuxBackplane {
         this.events.emit('event', { type: 'Detached', deviceId: current.deviceId });
       }
     }
+    // On the network the phone also listens on its own address and (with mDNS) advertises itself.
+    if (wanted.Network) this.network.join(phone, this.networkAddressOf(phone));
+    else this.network.leave(phone);
+  }
+
+  /** Resolves once every phone's network listeners have started or stopped (after a state change). */
+  networkSettled(): Promise<void> {
+    return this.network.settled();
+  }
+
+  /** TCP connections the phone accepted on its own network address (not through usbmuxd). */
+  networkConnectionsAccepted(phone: VirtualIPhone): number {
+    return this.network.acceptedConnections(phone);
+  }
+
+  /** The phones' mDNS names, as advertised now (empty without mDNS). */
+  advertisedInstances(): string[] {
+    return this.network.advertised();
+  }
+
+  /** Stops the phones' network listeners and mDNS (the usbmuxd server is closed by its owner). */
+  close(): Promise<void> {
+    for (const phone of this.phones) phone.dropConnections();
+    return this.network.close();
   }
 
   private describeAttachment(attachment: Attachment): MuxDevice {
@@ -225,7 +261,7 @@ export class Simulator implements MuxBackplane {
       udid: usbSerialNumber(phone.udid),
       connectionType: 'Network',
       networkAddress: encodeSockaddrIn(ip),
-      escapedFullServiceName: `${phone.identity.wifiAddress}@${ip}._apple-mobdev2._tcp.local.`,
+      escapedFullServiceName: `${mobdev2InstanceName(phone.identity.wifiAddress, linkLocalFromMac(phone.identity.wifiAddress))}.${MOBDEV2_SERVICE}.`,
       interfaceIndex: 1,
     };
   }

@@ -34,6 +34,17 @@ interface PendingServicePort {
   readonly service: string;
   readonly host: PairedHost;
   readonly timer: NodeJS.Timeout;
+  /** Stops the TCP listener of a port opened on the phone's network address. */
+  readonly release: (() => void) | undefined;
+}
+
+/**
+ * The phone's own network address while it is on Wi-Fi with Wi-Fi sync on (sim/network): StartService
+ * over the network opens the service port there as a real TCP listener.
+ */
+export interface NetworkPorts {
+  /** Listens on `port`; resolves to a function that stops listening, or undefined when the port is taken. */
+  listen(port: number, onConnection: (stream: Duplex) => void): Promise<(() => void) | undefined>;
 }
 
 /** StartService ports close if nobody connects within this time, as on a phone. */
@@ -62,6 +73,8 @@ export class VirtualIPhone extends EventEmitter<VirtualIPhoneEvents> {
   private readonly connections = new Map<Duplex, ConnectionKind>();
   private readonly services = new Map<string, ServiceHandler>();
   private lockdownHandler: LockdownHandler | undefined;
+  /** Set while the phone is reachable on its own network address (sim/network/phone-endpoint.ts). */
+  networkPorts: NetworkPorts | undefined;
   /** Which service tunnel the device is using, for the TLS wrapper set by the lockdown server. */
   servicePortAcceptor: ((stream: Duplex, service: string, host: PairedHost, handler: ServiceHandler) => void) | undefined;
 
@@ -189,15 +202,37 @@ export class VirtualIPhone extends EventEmitter<VirtualIPhoneEvents> {
     return this.services.has(name);
   }
 
-  /** Opens a one-shot port for a service (StartService); the connection to it must use TLS. */
-  openServicePort(service: string, host: PairedHost): number {
-    let port: number;
-    do port = randomInt(49152, 65535);
-    while (port === LOCKDOWN_PORT || this.servicePorts.has(port));
-    const timer = setTimeout(() => this.servicePorts.delete(port), SERVICE_PORT_TTL_MS);
-    timer.unref();
-    this.servicePorts.set(port, { service, host, timer });
-    return port;
+  /**
+   * Opens a one-shot port for a service (StartService); the connection to it must use TLS. Over the
+   * network the port is also a TCP listener on the phone's address, so hosts connect to it directly.
+   */
+  async openServicePort(service: string, host: PairedHost, via: ConnectionKind = 'USB'): Promise<number> {
+    for (let attempt = 0; attempt < 32; attempt++) {
+      const port = randomInt(49152, 65535);
+      if (port === LOCKDOWN_PORT || this.servicePorts.has(port)) continue;
+      let release: (() => void) | undefined;
+      if (via === 'Network' && this.networkPorts) {
+        release = await this.networkPorts.listen(port, (stream) => {
+          const handler = this.accept(port, 'Network');
+          if (typeof handler === 'number') stream.destroy();
+          else handler(stream);
+        });
+        if (!release) continue; // something else on this machine holds the port: pick another
+      }
+      const timer = setTimeout(() => this.closeServicePort(port), SERVICE_PORT_TTL_MS);
+      timer.unref();
+      this.servicePorts.set(port, { service, host, timer, release });
+      return port;
+    }
+    throw new Error(`${this.udid}: no free port for ${service}`);
+  }
+
+  private closeServicePort(port: number): void {
+    const pending = this.servicePorts.get(port);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    pending.release?.();
+    this.servicePorts.delete(port);
   }
 
   /** What a usbmux Connect (or TCP connect) to `port` reaches: a handler, or a usbmux result code. */
@@ -209,8 +244,7 @@ export class VirtualIPhone extends EventEmitter<VirtualIPhoneEvents> {
     const pending = this.servicePorts.get(port);
     const handler = pending ? this.services.get(pending.service) : undefined;
     if (!pending || !handler || !this.servicePortAcceptor) return MuxResult.CONNREFUSED;
-    this.servicePorts.delete(port);
-    clearTimeout(pending.timer);
+    this.closeServicePort(port);
     const acceptor = this.servicePortAcceptor;
     return (stream) => acceptor(this.track(stream, via), pending.service, pending.host, handler);
   }
@@ -223,9 +257,9 @@ export class VirtualIPhone extends EventEmitter<VirtualIPhoneEvents> {
         this.connections.delete(stream);
       }
     }
-    if (via === undefined || this.connections.size === 0) {
-      for (const pending of this.servicePorts.values()) clearTimeout(pending.timer);
-      this.servicePorts.clear();
+    for (const [port, pending] of [...this.servicePorts]) {
+      // Ports listening on the network address go with the network; the rest when nothing is left.
+      if (via === undefined || this.connections.size === 0 || (via === 'Network' && pending.release)) this.closeServicePort(port);
     }
   }
 

@@ -240,14 +240,14 @@ class LockdownConnection {
     return {};
   }
 
-  private startService(request: PlistDict): PlistDict {
+  private async startService(request: PlistDict): Promise<PlistDict> {
     const session = this.requireSession();
     const service = optionalString(request, 'Service', 'lockdown StartService');
     if (!service) throw new LockdownRefusal('MissingService');
     if (!this.device.hasService(service)) throw new LockdownRefusal('InvalidService');
     const escrowBag = optionalData(request, 'EscrowBag', 'lockdown StartService');
     if (escrowBag && !Buffer.from(escrowBag).equals(session.host.escrowBag)) throw new LockdownRefusal('EscrowLocked');
-    const port = this.device.openServicePort(service, session.host);
+    const port = await this.device.openServicePort(service, session.host, this.via);
     return { Service: service, Port: port, EnableServiceSSL: true };
   }
 

@@ -23,6 +23,7 @@ import { registerRemoteCommands } from './commands/remote.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerHistoryCommand } from './commands/history.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerWifiCommand } from './commands/wifi.js';
 import { UsageError } from './commands/parse.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError, type GlobalOptions } from './output.js';
@@ -43,6 +44,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerBackupCommand(program);
   registerRestoreCommand(program);
   registerEncryptionCommand(program);
+  registerWifiCommand(program);
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
   registerRemoteCommands(program);

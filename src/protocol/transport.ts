@@ -9,7 +9,7 @@ import type { MuxDevice } from './usbmux/messages.js';
 
 export interface DeviceTransport {
   readonly udid: string;
-  /** "USB", "Network" (through usbmuxd) or "Wi-Fi" (direct). */
+  /** "USB", "Network" (both through usbmuxd) or "wifi" (direct TCP, host/tcp-transport.ts). */
   readonly connection: string;
   /** usbmuxd's DeviceID when the device is reached through usbmuxd. */
   readonly muxDeviceId: number | undefined;

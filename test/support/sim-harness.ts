@@ -27,7 +27,18 @@ export interface SimHarness {
 }
 
 export async function startSimHarness(
-  options: { devices?: number; autoTrust?: boolean; stateDir?: string; seed?: string; dataProfile?: DataProfile; blockSize?: number } = {},
+  options: {
+    devices?: number;
+    autoTrust?: boolean;
+    stateDir?: string;
+    seed?: string;
+    dataProfile?: DataProfile;
+    blockSize?: number;
+    /** Loopback prefix of the phones' Wi-Fi addresses (see SimulatorOptions.wifiPrefix). */
+    wifiPrefix?: string;
+    /** Advertise Wi-Fi-sync phones by mDNS (run such tests in a private network namespace). */
+    mdns?: boolean;
+  } = {},
 ): Promise<SimHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-sim-'));
   const socket = join(dir, 'usbmuxd.sock');
@@ -43,6 +54,8 @@ export async function startSimHarness(
     fastKdf: true,
     ...(options.dataProfile ? { dataProfile: options.dataProfile } : {}),
     ...(options.blockSize ? { blockSize: options.blockSize } : {}),
+    ...(options.wifiPrefix ? { wifiPrefix: options.wifiPrefix } : {}),
+    ...(options.mdns ? { mdns: true } : {}),
   });
   const phones = simulator.phones;
   const harness: SimHarness = {
@@ -60,7 +73,7 @@ export async function startSimHarness(
       phone.applySettings(settings);
     },
     async close() {
-      await server.close();
+      await Promise.all([server.close(), simulator.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-/** `lifeboat devices`: every connected iPhone with connection, model, iOS, trust, battery, storage, encryption. */
+/** `lifeboat devices`: every reachable iPhone (USB, usbmuxd network, Wi-Fi) with model, iOS, trust, battery, storage, encryption. */
 import type { Command } from 'commander';
 import { listDeviceSummaries, type DeviceSummary } from '../../protocol/host/inventory.js';
 import { deviceContext } from '../context.js';
@@ -20,10 +20,12 @@ function describeTrust(summary: DeviceSummary): string {
 export function registerDevicesCommand(program: Command): void {
   program
     .command('devices')
-    .description('list connected iPhones (USB and network) with model, iOS, trust, battery, storage and encryption')
+    .description('list connected iPhones (USB, network and Wi-Fi) with model, iOS, trust, battery, storage and encryption')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
-      const summaries = await listDeviceSummaries(deviceContext().mux, deviceContext().store);
+      const context = deviceContext();
+      // Connections: "USB" and "Network" as usbmuxd names them, "wifi" for phones reached directly.
+      const summaries = await listDeviceSummaries(context.mux, context.store, context.wifi ? { wifi: context.wifi } : {});
       if (options.json) {
         printJson({ devices: summaries });
         return;

@@ -9,12 +9,12 @@ import { DeviceError } from '../errors.js';
 import { LockdownDomain } from '../lockdown/constants.js';
 import { LockdownClient } from '../lockdown/client.js';
 import { isPlistDict } from '../wire/plist-frame.js';
-import { UsbmuxTransport } from '../transport.js';
+import type { DeviceTransport } from '../transport.js';
 import type { UsbmuxClient } from '../usbmux/client.js';
-import type { MuxDevice } from '../usbmux/messages.js';
+import { findDevices, transportFor, type FindOptions, type ReachableDevice } from './device-finder.js';
 import type { PairRecordStore } from './pair-store.js';
 import { marketingName } from './product-names.js';
-import { normalizeUdid } from './select-device.js';
+import type { TcpTransportOptions } from './tcp-transport.js';
 
 export type TrustState = 'trusted' | 'not-paired' | 'pairing-invalid' | 'unknown';
 
@@ -39,19 +39,21 @@ export interface DeviceSummary {
   readonly hint?: string;
 }
 
-export async function listDeviceSummaries(mux: UsbmuxClient, store: PairRecordStore): Promise<DeviceSummary[]> {
-  const devices = await mux.listDevices();
-  const groups = new Map<string, MuxDevice[]>();
-  for (const device of devices) {
-    const key = normalizeUdid(device.udid);
-    groups.set(key, [...(groups.get(key) ?? []), device]);
+/** Summaries of every reachable phone (USB and usbmuxd network; Wi-Fi too when `options.wifi` is given). */
+export async function listDeviceSummaries(mux: UsbmuxClient, store: PairRecordStore, options: Pick<FindOptions, 'wifi'> = {}): Promise<DeviceSummary[]> {
+  const devices = await findDevices({ mux, ...options });
+  return Promise.all(devices.map((device) => summarizeReachable(device, mux, store, options.wifi?.transport)));
+}
+
+/** One phone's summary over its preferred connection; an unreachable phone is reported, not thrown. */
+export async function summarizeReachable(device: ReachableDevice, mux: UsbmuxClient, store: PairRecordStore, tcp?: TcpTransportOptions): Promise<DeviceSummary> {
+  let transport: DeviceTransport;
+  try {
+    transport = await transportFor(device, mux, tcp);
+  } catch (error) {
+    return { udid: device.udid, connection: device.connection, connections: device.connections, trust: 'unknown', problem: describeError(error) };
   }
-  return Promise.all(
-    [...groups.values()].map((group) => {
-      const preferred = group.find((d) => d.connectionType === 'USB') ?? (group[0] as MuxDevice);
-      return summarizeDevice(mux, store, preferred, group.map((d) => d.connectionType));
-    }),
-  );
+  return summarizeDevice(store, transport, device.connections);
 }
 
 function str(value: PlistValue | undefined): string | undefined {
@@ -62,9 +64,8 @@ function num(value: PlistValue | undefined): number | undefined {
   return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
 }
 
-export async function summarizeDevice(mux: UsbmuxClient, store: PairRecordStore, device: MuxDevice, connections: string[]): Promise<DeviceSummary> {
-  const base = { udid: device.udid, connection: device.connectionType, connections };
-  const transport = new UsbmuxTransport(mux, device);
+export async function summarizeDevice(store: PairRecordStore, transport: DeviceTransport, connections: string[]): Promise<DeviceSummary> {
+  const base = { udid: transport.udid, connection: transport.connection, connections };
   let lockdown: LockdownClient | undefined;
   try {
     lockdown = await LockdownClient.connect(transport);
@@ -80,7 +81,7 @@ export async function summarizeDevice(mux: UsbmuxClient, store: PairRecordStore,
       buildVersion: str(values['BuildVersion']),
       passcodeLocked: typeof values['PasswordProtected'] === 'boolean' ? values['PasswordProtected'] : undefined,
     };
-    const record = await store.read(device.udid);
+    const record = await store.read(transport.udid);
     if (!record) {
       return { ...identity, trust: 'not-paired', problem: 'this computer is not paired with it', hint: 'Run `lifeboat pair`, unlock the iPhone and tap Trust.' };
     }

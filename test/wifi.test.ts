@@ -1,0 +1,229 @@
+/**
+ * Wi-Fi sync end to end, with the virtual iPhone on "Wi-Fi": mDNS discovery, lockdown and services over
+ * TCP with no usbmuxd, `lifeboat devices` merging, `idevicebackup2 -n` through the NetworkAddress of the
+ * simulator's usbmuxd, Wi-Fi going away mid-backup, pairing refused over Wi-Fi, `wifi on|off`.
+ *
+ * Multicast must never reach a real network, so the tests run in a private network namespace this file
+ * creates: run normally, it re-runs itself under `unshare -n` (root) or `unshare -rn`, where only the
+ * loopback interface exists (brought up, multicast on, 224.0.0.0/4 routed to it). The phones' "Wi-Fi"
+ * addresses are 127.0.0.2 and 127.0.0.3 inside that namespace.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DirectoryPairRecordStore } from '../src/protocol/host/pair-record-dir.js';
+import { discoverWifiDevices } from '../src/protocol/host/wifi-discovery.js';
+import { findWifiDevices } from '../src/protocol/host/wifi-devices.js';
+import { LocalSnapshotStore } from '../src/vault/local-store.js';
+import type { DeviceFileSystem } from '../sim/data/index.js';
+import type { VirtualIPhone } from '../sim/device/virtual-iphone.js';
+import { assertVaultIntact, backupFiles, phoneFiles, vaultState } from './support/backup-checks.js';
+import { requireTool } from './support/require-tool.js';
+import { lifeboat, run, startSimHarness, type RunResult, type SimHarness } from './support/sim-harness.js';
+
+const IN_NAMESPACE = process.env['LIFEBOAT_TEST_NETNS'] === '1';
+
+if (!IN_NAMESPACE) {
+  describe('Wi-Fi sync (in a private network namespace)', () => {
+    it('every Wi-Fi test passes inside `unshare -n` with only loopback, multicast enabled on it', async (t) => {
+      if (!requireTool(t, 'unshare') || !requireTool(t, 'ip')) return;
+      const root = process.getuid?.() === 0;
+      const flags = root ? ['-n'] : ['-r', '-n'];
+      if (spawnSync('unshare', [...flags, 'true']).status !== 0) {
+        if (process.env['CI'] === 'true') assert.fail('cannot create a network namespace (unshare -n), and CI=true');
+        t.skip('this machine does not allow creating network namespaces');
+        return;
+      }
+      const setup = 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$0" --test-reporter=tap "$1"';
+      // The inner run reports as plain TAP, not to this test runner (which it would do with NODE_TEST_CONTEXT).
+      const { NODE_TEST_CONTEXT: _context, ...outer } = process.env;
+      const inner = { ...outer, LIFEBOAT_TEST_NETNS: '1' };
+      const result = await run('unshare', [...flags, 'sh', '-c', setup, process.execPath, fileURLToPath(import.meta.url)], inner, 900_000);
+      if (result.code !== 0 || !/^# fail 0$/m.test(result.stdout)) assert.fail(`the Wi-Fi tests failed in the namespace:\n${result.stdout}\n${result.stderr}`);
+      assert.match(result.stdout, /^# pass [1-9]\d*$/m);
+    });
+  });
+} else {
+  describe('Wi-Fi sync inside the namespace', () => {
+    let sim: SimHarness;
+    let home: string;
+    let env: NodeJS.ProcessEnv;
+    /** The CLI with usbmuxd out of reach: anything that works here works without usbmuxd. */
+    let noMux: NodeJS.ProcessEnv;
+    let a: string;
+    let b: string;
+    const phone = (udid: string): VirtualIPhone => sim.simulator.phone(udid)!;
+    const fsOf = (udid: string): DeviceFileSystem => sim.simulator.fileSystem(phone(udid));
+    const json = <T>(result: RunResult): T => {
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      return JSON.parse(result.stdout) as T;
+    };
+    const lastLine = <T>(result: RunResult): T => {
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      return JSON.parse(result.stdout.trim().split('\n').pop()!) as T;
+    };
+    const wifiRecords = (): DirectoryPairRecordStore => new DirectoryPairRecordStore(join(home, 'wifi', 'pair-records'));
+
+    before(async () => {
+      sim = await startSimHarness({ devices: 2, autoTrust: true, mdns: true, wifiPrefix: '127.0.0' });
+      home = mkdtempSync(join(tmpdir(), 'lifeboat-wifi-home-'));
+      env = { ...sim.env, LIFEBOAT_HOME: home };
+      noMux = { ...env, USBMUXD_SOCKET_ADDRESS: `UNIX:${join(home, 'no-usbmuxd-here.sock')}` };
+      a = sim.usbUdid;
+      b = sim.networkUdid!;
+      sim.set(b, 'plugged=true'); // pairing needs a cable, as on a real phone
+      for (const udid of [a, b]) assert.equal((await lifeboat(['pair', '--udid', udid], env)).code, 0);
+    });
+    after(async () => {
+      await sim.close();
+      rmSync(home, { recursive: true, force: true });
+    });
+
+    it('lifeboat wifi on (over USB) sets EnableWifiConnections, keeps the pair record with the Wi-Fi MAC, and the phone advertises itself', async () => {
+      assert.equal(phone(a).state.wifiSync, false);
+      assert.equal(sim.simulator.advertisedInstances().some((i) => i.startsWith(phone(a).identity.wifiAddress)), false);
+      for (const udid of [a, b]) {
+        const on = json<{ udid: string; wifiSync: boolean; wifiMac: string; connection: string }>(await lifeboat(['wifi', 'on', '--udid', udid, '--json'], env));
+        assert.deepEqual(on, { udid, wifiSync: true, wifiMac: phone(udid).identity.wifiAddress, connection: 'USB' });
+        assert.equal(phone(udid).state.wifiSync, true);
+        assert.equal((await wifiRecords().read(udid))?.wifiMacAddress, phone(udid).identity.wifiAddress);
+      }
+      await sim.simulator.networkSettled();
+      assert.deepEqual(
+        sim.simulator.advertisedInstances().map((i) => i.split('@')[0]).sort(),
+        [phone(a).identity.wifiAddress, phone(b).identity.wifiAddress].sort(),
+      );
+      sim.set(b, 'plugged=false');
+    });
+
+    it('discovery finds both phones by mDNS at their own addresses and matches them to pair records by Wi-Fi MAC', async () => {
+      const ads = await discoverWifiDevices({ timeoutMs: 1500 });
+      for (const [udid, address] of [[a, '127.0.0.2'], [b, '127.0.0.3']] as const) {
+        const ad = ads.find((x) => x.wifiMac === phone(udid).identity.wifiAddress);
+        assert.ok(ad, `${udid} advertised`);
+        assert.deepEqual(ad.addresses, [address]);
+        assert.match(ad.instance, /^[0-9a-f:]{17}@fe80::[0-9a-f:]+\._apple-mobdev2\._tcp\.local$/);
+      }
+      assert.deepEqual((await findWifiDevices(wifiRecords(), { timeoutMs: 1500 })).map((d) => d.udid).sort(), [a, b].sort());
+      const scan = json<{ devices: Array<{ udid: string | null; addresses: string[] }> }>(await lifeboat(['wifi', 'scan', '--json'], noMux));
+      assert.deepEqual(scan.devices.map((d) => d.udid).sort(), [a, b].sort());
+    });
+
+    it('lifeboat devices lists Wi-Fi phones as "wifi", merged with usbmuxd (USB preferred), and still lists them without usbmuxd', async () => {
+      type Listing = { devices: Array<{ udid: string; connection: string; connections: string[]; trust: string; battery?: { percent: number } }> };
+      const merged = json<Listing>(await lifeboat(['devices', '--json'], env)).devices;
+      assert.deepEqual(merged.find((d) => d.udid === a)?.connections, ['USB', 'Network', 'wifi'], 'with Wi-Fi sync on, the simulator\'s usbmuxd lists it as Network too');
+      assert.equal(merged.find((d) => d.udid === a)?.connection, 'USB');
+      assert.deepEqual(merged.find((d) => d.udid === b)?.connections, ['Network', 'wifi']);
+      const direct = json<Listing>(await lifeboat(['devices', '--json'], noMux)).devices;
+      assert.equal(direct.length, 2);
+      for (const device of direct) {
+        assert.equal(device.connection, 'wifi');
+        assert.deepEqual(device.connections, ['wifi']);
+        assert.equal(device.trust, 'trusted', 'a TLS lockdown session over TCP with the stored pair record');
+        assert.equal(device.battery?.percent, 80);
+      }
+    });
+
+    it('Lifeboat backs a phone up over Wi-Fi with no usbmuxd, and the snapshot holds exactly what a USB backup holds', async () => {
+      const accepted = sim.simulator.networkConnectionsAccepted(phone(b));
+      const wifi = lastLine<{ type: string; folder: string; full: boolean }>(await lifeboat(['backup', '--udid', b, '--json'], noMux, 180_000));
+      assert.equal(wifi.type, 'result');
+      assert.ok(sim.simulator.networkConnectionsAccepted(phone(b)) > accepted, 'lockdown and services were reached over TCP');
+      const expected = await phoneFiles(fsOf(b), false);
+      const overWifi = await backupFiles(wifi.folder);
+      assert.deepEqual(overWifi, expected);
+
+      sim.set(b, 'plugged=true');
+      const usbHome = mkdtempSync(join(tmpdir(), 'lifeboat-wifi-usb-'));
+      try {
+        const usb = lastLine<{ folder: string }>(await lifeboat(['backup', '--udid', b, '--full', '--json'], { ...sim.env, LIFEBOAT_HOME: usbHome }, 180_000));
+        assert.deepEqual(await backupFiles(usb.folder), overWifi, 'same content over USB and over Wi-Fi');
+      } finally {
+        sim.set(b, 'plugged=false');
+        rmSync(usbHome, { recursive: true, force: true });
+      }
+    });
+
+    it('idevicebackup2 -n reaches the phone through the NetworkAddress of its usbmuxd entry and backs it up over TCP', async (t) => {
+      if (!requireTool(t, 'idevicebackup2')) return;
+      const ids = await run('idevice_id', ['-n'], sim.env);
+      if (ids.code === 0) assert.match(ids.stdout, new RegExp(b));
+      const dir = join(home, 'ib2');
+      mkdirSync(dir);
+      const accepted = sim.simulator.networkConnectionsAccepted(phone(b));
+      const result = await run('idevicebackup2', ['-n', '-u', b, 'backup', '--full', dir], sim.env, 180_000);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /Backup Successful/);
+      assert.ok(sim.simulator.networkConnectionsAccepted(phone(b)) > accepted, 'idevicebackup2 connected to 127.0.0.3 directly');
+      assert.deepEqual(await backupFiles(join(dir, b)), await phoneFiles(fsOf(b), false));
+    });
+
+    it('Wi-Fi turned off mid-backup: a clear error, the previous snapshot intact, the phone gone from the network; the next backup succeeds', async () => {
+      const store = new LocalSnapshotStore(join(home, 'vault'));
+      const previous = vaultState(store, b);
+      sim.set(b, 'fault=slow:2MB');
+      const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'lifeboat.js'), 'backup', '--udid', b, '--full', '--json'], { env: noMux, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      let cut = false;
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const event = JSON.parse(line) as { type: string; bytes?: number };
+        if (!cut && event.type === 'progress' && (event.bytes ?? 0) > 0) {
+          cut = true;
+          sim.set(b, 'wifi=false');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.ok(cut, 'Wi-Fi went off while file data was arriving');
+      assert.equal(code, 3, stderr);
+      const error = (JSON.parse(stderr.trim().split('\n').pop()!) as { error: { code: string; message: string; hint: string } }).error;
+      assert.equal(error.code, 'DEVICE_DISCONNECTED');
+      assert.match(error.message, /^the iPhone was disconnected during the backup; the previous backup is intact/);
+      assert.match(error.hint, /same Wi-Fi network/);
+      await assertVaultIntact(store, b, previous);
+
+      await sim.simulator.networkSettled();
+      assert.equal((await discoverWifiDevices({ timeoutMs: 1000 })).some((ad) => ad.wifiMac === phone(b).identity.wifiAddress), false, 'no longer advertised');
+      assert.equal((await sim.mux.listDevices()).some((d) => d.udid.replace(/-/g, '') === b.replace(/-/g, '')), false, 'gone from usbmuxd');
+      await assert.rejects(
+        new Promise((resolve, reject) => net.connect({ host: '127.0.0.3', port: 62078 }).once('connect', resolve).once('error', reject)),
+        /ECONNREFUSED/,
+      );
+      const gone = await lifeboat(['backup', '--udid', b], noMux, 60_000);
+      assert.equal(gone.code, 3);
+      assert.match(gone.stderr, /no connected iPhone has UDID/);
+
+      sim.set(b, 'wifi=true', 'fault=none');
+      await sim.simulator.networkSettled();
+      const next = lastLine<{ type: string; folder: string }>(await lifeboat(['backup', '--udid', b, '--json'], noMux, 180_000));
+      assert.equal(store.list(b).length, previous.ids.length + 1);
+      assert.deepEqual(await backupFiles(next.folder), await phoneFiles(fsOf(b), false));
+    });
+
+    it('pairing over Wi-Fi is refused with a clear message, as the phone refuses it', async () => {
+      const result = await lifeboat(['pair', '--udid', b], noMux, 60_000);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /pairing is only allowed over a USB cable \(Pair: PairingProhibitedOverThisConnection\)/);
+      assert.match(result.stderr, /Connect the iPhone with a cable to pair it once/);
+      assert.equal(phone(b).pairedHosts().length, 1, 'the existing pairing is untouched');
+    });
+
+    it('lifeboat wifi off: the phone stops advertising, Lifeboat forgets its Wi-Fi record, devices shows USB only', async () => {
+      const off = json<{ wifiSync: boolean }>(await lifeboat(['wifi', 'off', '--udid', a, '--json'], env));
+      assert.equal(off.wifiSync, false);
+      assert.equal(phone(a).state.wifiSync, false);
+      await sim.simulator.networkSettled();
+      assert.equal(sim.simulator.advertisedInstances().some((i) => i.startsWith(phone(a).identity.wifiAddress)), false);
+      assert.equal(existsSync(join(home, 'wifi', 'pair-records', `${a}.plist`)), false);
+      const listing = json<{ devices: Array<{ udid: string; connections: string[] }> }>(await lifeboat(['devices', '--json'], env));
+      assert.deepEqual(listing.devices.find((d) => d.udid === a)?.connections, ['USB']);
+    });
+  });
+}
