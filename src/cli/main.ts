@@ -17,6 +17,7 @@ import { registerRestoreCommand } from './commands/restore.js';
 import { registerVaultCommands } from './commands/snapshots.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPairingCommands } from './commands/pairing.js';
+import { registerServeCommand } from './commands/serve.js';
 import { UsageError } from './commands/parse.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError, type GlobalOptions } from './output.js';
@@ -39,6 +40,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerEncryptionCommand(program);
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
+  registerServeCommand(program);
   for (const register of extensions) register(program);
   return program;
 }
