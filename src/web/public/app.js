@@ -179,7 +179,7 @@ async function route() {
   try {
     const module = await pages[page]();
     const mine = scope;
-    const content = await module.render(args.filter(Boolean), mine);
+    const content = await module.render(args.map((a) => a || undefined), mine);
     if (mine.alive) main.replaceChildren(content);
   } catch (error) {
     main.replaceChildren(errorBox(error));

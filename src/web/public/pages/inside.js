@@ -76,7 +76,7 @@ async function calendars(base) {
 async function notes(base) {
   const { notes, held } = await api(`${base}/notes`);
   if (!held) return h('p', {}, 'This backup holds no notes.');
-  return h('div', { class: 'grid' }, notes.map((x) => h('article', { class: 'card' }, h('h2', {}, x.title || 'Untitled'), h('p', { class: 'muted small' }, `${x.folder} · ${absTime(x.modified)}`), x.locked ? h('p', {}, '🔒 Locked note') : h('p', { class: 'note-text' }, (x.text ?? '').slice(0, 600)))));
+  return h('div', { class: 'grid' }, notes.map((x) => h('article', { class: 'card' }, h('h2', {}, x.title || 'Untitled'), h('p', { class: 'muted small' }, `${x.folder} · ${absTime(x.modified)}`), x.locked ? h('p', {}, 'Locked note (its password is needed)') : h('p', { class: 'note-text' }, (x.text ?? '').slice(0, 600)))));
 }
 
 async function calls(base) {

@@ -5,10 +5,10 @@ import { absTime, api, bytes, h } from '../app.js';
 const IMAGE = /\.(jpe?g|png|gif|webp)$/i;
 
 function attachment(base, a) {
-  if (!a.held || !a.relativePath) return h('div', { class: 'small' }, `📎 ${a.name} (not in this backup)`);
+  if (!a.held || !a.relativePath) return h('div', { class: 'small' }, `Attachment ${a.name} (not in this backup)`);
   const url = `${base}/file?domain=MediaDomain&path=${encodeURIComponent(a.relativePath)}`;
   if (IMAGE.test(a.relativePath)) return h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: a.name, loading: 'lazy' }));
-  return h('div', { class: 'small' }, '📎 ', h('a', { href: url, download: '' }, a.name), ` (${bytes(a.bytes)})`);
+  return h('div', { class: 'small' }, 'Attachment: ', h('a', { href: url, download: '' }, a.name), ` (${bytes(a.bytes)})`);
 }
 
 function bubble(base, m) {

@@ -11,8 +11,8 @@ function tile(base, p) {
   let picture;
   if (!p.held) picture = h('div', { class: 'placeholder' }, 'In iCloud only — not in this backup');
   else if (/\.(jpe?g|png|gif)$/i.test(p.fileName)) picture = h('img', { src: url, alt: `Photo ${p.fileName}, ${when}`, loading: 'lazy', width: 140, height: 140 });
-  else picture = h('a', { class: 'placeholder', href: url, download: '' }, `${p.kind === 'video' ? '🎬 Video' : '🖼 HEIC photo'} — download ${p.fileName}`);
-  return h('li', { dataset: { path: p.relativePath } }, h('figure', {}, picture, h('figcaption', {}, h('time', { datetime: p.captured ?? '' }, when), p.favorite ? ' ♥' : '')));
+  else picture = h('a', { class: 'placeholder', href: url, download: '' }, `${p.kind === 'video' ? 'Video' : 'HEIC photo'} — download ${p.fileName}`);
+  return h('li', { dataset: { path: p.relativePath } }, h('figure', {}, picture, h('figcaption', {}, h('time', { datetime: p.captured ?? '' }, when), p.favorite ? ' · favourite' : '')));
 }
 
 export async function renderPhotos(base) {
