@@ -1,0 +1,54 @@
+/**
+ * One backup run of one device, as the daemon does it: the engine into the local vault (which holds
+ * the device lock, so a `lifeboat backup` elsewhere cannot collide), then the after-backup steps.
+ */
+import { backupDevice, type BackupOptions, type BackupResult } from '../backup/engine.js';
+import type { BackupEventListener } from '../backup/progress.js';
+import type { DevicePolicy, LifeboatConfig } from '../config/schema.js';
+import type { PairRecordStore } from '../protocol/host/pair-store.js';
+import { UsbmuxTransport } from '../protocol/transport.js';
+import type { UsbmuxClient } from '../protocol/usbmux/client.js';
+import type { MuxDevice } from '../protocol/usbmux/messages.js';
+import type { LocalSnapshotStore } from '../vault/local-store.js';
+import { afterBackup, type AfterBackupResult, type RetentionStep, type SyncRemote } from './after-backup.js';
+
+export interface RunBackupOptions {
+  readonly mux: UsbmuxClient;
+  readonly pairs: PairRecordStore;
+  readonly store: LocalSnapshotStore;
+  readonly device: MuxDevice;
+  readonly policy: DevicePolicy;
+  readonly config: LifeboatConfig;
+  readonly retention: RetentionStep;
+  readonly syncRemote: SyncRemote | undefined;
+  readonly signal: AbortSignal;
+  readonly onEvent: BackupEventListener;
+  readonly engine?: Pick<BackupOptions, 'loop'>;
+}
+
+export interface RunBackupResult {
+  readonly backup: BackupResult;
+  readonly after: AfterBackupResult;
+}
+
+export async function runBackup(options: RunBackupOptions): Promise<RunBackupResult> {
+  const transport = new UsbmuxTransport(options.mux, options.device);
+  const backup = await backupDevice({
+    transport,
+    pairStore: options.pairs,
+    store: options.store,
+    signal: options.signal,
+    onEvent: options.onEvent,
+    ...(options.engine?.loop ? { loop: options.engine.loop } : {}),
+  });
+  const after = await afterBackup({
+    store: options.store,
+    snapshot: backup.snapshot,
+    policy: options.policy,
+    config: options.config,
+    retention: options.retention,
+    syncRemote: options.syncRemote,
+    signal: options.signal,
+  });
+  return { backup, after };
+}
