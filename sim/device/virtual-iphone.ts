@@ -13,7 +13,7 @@ import { MuxResult } from '../../src/protocol/usbmux/frames.js';
 import { LOCKDOWN_PORT } from '../../src/protocol/lockdown/constants.js';
 import type { SimLogger } from '../log.js';
 import type { DeviceIdentity } from '../model/identity.js';
-import { applySettings, validateState, type DeviceState } from '../model/state.js';
+import { applySettings, forgetsTrustedHosts, validateState, type DeviceState } from '../model/state.js';
 import type { SimStore } from '../store.js';
 import { pairedHostFromJson, pairedHostToJson, type PairedHost, type PairedHostJson } from './paired-hosts.js';
 
@@ -126,7 +126,10 @@ export class VirtualIPhone extends EventEmitter<VirtualIPhoneEvents> {
 
   /** Applies `key=value` settings (lifeboat sim set), checked against this phone's model. */
   applySettings(assignments: readonly string[]): void {
-    this.setState(applySettings(this.currentState, assignments, { productType: this.identity.productType }));
+    const next = applySettings(this.currentState, assignments, { productType: this.identity.productType });
+    // trustedHosts=none (validated above): the phone forgets every computer, as Reset Location & Privacy does.
+    if (forgetsTrustedHosts(assignments)) this.hosts.clear();
+    this.setState(next);
   }
 
   /** Private per-device files in the simulator's store (backup keybag, data overlay index, …). */

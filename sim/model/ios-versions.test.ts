@@ -30,7 +30,7 @@ test('unknown versions throw with nearby known ones', () => {
     () => buildForVersion('17.9'),
     (e: unknown) => e instanceof UnknownIosVersionError && e.code === 'SIM_UNKNOWN_IOS_VERSION' && /17\.9/.test(e.message) && e.message.includes('17.5.1') && e.nearby.every((v) => v.startsWith('17.')),
   );
-  assert.throws(() => buildForVersion('15.1'), (e: unknown) => e instanceof UnknownIosVersionError && /no iOS 15 releases/.test(e.message) && e.message.includes('18.7.6'));
+  assert.throws(() => buildForVersion('15.1'), (e: unknown) => e instanceof UnknownIosVersionError && /no iOS 15 releases/.test(e.message) && e.message.includes('18.7.10'));
   assert.throws(() => buildForVersion('banana'), /not an iOS version/);
   assert.deepEqual(nearbyVersions('26.9').slice(0, 2), ['26.0', '26.0.1']);
 });
@@ -40,7 +40,7 @@ test('the table is ascending, unique, and builds belong to their Darwin train', 
   assert.equal(new Set(versions).size, versions.length);
   assert.equal(new Set(IOS_RELEASES.map((r) => r.build)).size, IOS_RELEASES.length);
   for (let i = 1; i < versions.length; i++) assert.ok(compareVersions(versions[i - 1] ?? '', versions[i] ?? '') < 0, `${versions[i]} out of order`);
-  const train: Record<number, string> = { 16: '20', 17: '21', 18: '22', 26: '23' };
+  const train: Record<number, string> = { 16: '20', 17: '21', 18: '22', 26: '23', 27: '24' };
   for (const release of IOS_RELEASES) {
     assert.match(release.build, /^\d\d[A-Z]\d{2,4}$/);
     assert.ok(release.build.startsWith(train[majorOf(release.version) ?? 0] ?? '?'), `${release.version} ${release.build}`);

@@ -45,6 +45,7 @@ export const IOS_RELEASES: readonly IosRelease[] = [
   r('16.7.10', '20H350', 'sofa', { onlyFor: IPHONE_8_X }),
   r('16.7.11', '20H360', 'sofa', { onlyFor: IPHONE_8_X }),
   r('16.7.12', '20H364', 'sofa', { onlyFor: IPHONE_8_X }),
+  r('16.7.16', '20H392', 'appledb', { onlyFor: IPHONE_8_X }), // released 2026-05-11
   // iOS 17: the iPhone 15 family shipped with factory builds (21A326/21A327/21A331) instead of 21A329.
   r('17.0', '21A329', 'appledb', { notFor: IPHONE_15_FAMILY }),
   r('17.0.1', '21A340', 'appledb'),
@@ -91,6 +92,8 @@ export const IOS_RELEASES: readonly IosRelease[] = [
   r('18.7.4', '22H218', 'sofa'),
   r('18.7.5', '22H311', 'sofa'),
   r('18.7.6', '22H320', 'sofa'),
+  // iOS 18 security updates for the phones that cannot run 26 (iPhone XS, XS Max, XR; appledb deviceMap).
+  r('18.7.10', '22H374', 'appledb', { onlyFor: ['iPhone11,2', 'iPhone11,4', 'iPhone11,6', 'iPhone11,8'] }), // 2026-08-17
   // iOS 26 (sofa "AllBuilds"; the 23A–23G builds are the iPhone train of each release).
   r('26.0', '23A341', 'sofa'),
   r('26.0.1', '23A355', 'sofa'),
@@ -106,6 +109,8 @@ export const IOS_RELEASES: readonly IosRelease[] = [
   r('26.5.2', '23F84', 'sofa'),
   r('26.6', '23G71', 'sofa'),
   r('26.6.1', '23G83', 'sofa'),
+  // iOS 27 (appledb 24A446.json: iPhone 11 and later; sofa lists its managed-rollout twin 24A9446).
+  r('27.0.1', '24A446', 'appledb'), // released 2026-09-28
 ];
 
 const BY_VERSION: ReadonlyMap<string, IosRelease> = new Map(IOS_RELEASES.map((release) => [release.version, release]));

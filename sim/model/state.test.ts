@@ -48,8 +48,8 @@ test('defaults: a fresh phone on the desk', () => {
   // No 128 GB iPhone XS: the next capacity up; the iPhone X cannot run 18.6.
   assert.equal(defaultState({ productType: 'iPhone11,2' }).totalBytes, 256e9);
   const x = defaultState({ productType: 'iPhone10,3' });
-  assert.equal(x.productVersion, '16.7.12');
-  assert.equal(x.buildVersion, '20H364');
+  assert.equal(x.productVersion, '16.7.16');
+  assert.equal(x.buildVersion, '20H392');
 });
 
 test('every setting key accepts its valid values', () => {
@@ -69,6 +69,7 @@ test('every setting key accepts its valid values', () => {
     wifiSync: ['wifiSync=true', { wifiSync: true }],
     icloudPhotos: ['icloudPhotos=true', { icloudPhotos: true }],
     fault: ['fault=disconnect-after:1MB', { fault: 'disconnect-after:1000000' }],
+    trustedHosts: ['trustedHosts=none', { trust: 'pending' }],
   };
   assert.deepEqual(Object.keys(valid).sort(), Object.keys(SETTING_KEYS).sort());
   for (const [assignment, expected] of Object.values(valid)) {
@@ -98,6 +99,7 @@ test('every setting key rejects bad values and names the key', () => {
     wifiSync: 'wifiSync=2',
     icloudPhotos: 'icloudPhotos=yes',
     fault: 'fault=explode',
+    trustedHosts: 'trustedHosts=all',
   };
   for (const [key, assignment] of Object.entries(invalid)) {
     const error = expectSettingError([assignment], key);

@@ -12,7 +12,13 @@
  * `trust` is the answer to the "Trust This Computer?" prompt; `wifiSync` is lockdown's
  * EnableWifiConnections; `backupEncryption` is WillEncrypt. Sizes are bytes (units.ts parses "12GB").
  * Setting keys are a public contract (scripts use them): battery, charging, wifi, lowPower, ios,
- * freeSpace, totalSpace, passcode, locked, trust, plugged, encryption, wifiSync, icloudPhotos, fault.
+ * freeSpace, totalSpace, passcode, locked, trust, plugged, encryption, wifiSync, icloudPhotos, fault,
+ * trustedHosts.
+ * `trustedHosts=none` makes the phone forget every computer it trusts, as Settings › General › Transfer
+ * or Reset iPhone › Reset › Reset Location & Privacy does on a real iPhone (and as an expired pairing
+ * looks to the computer): hosts that were paired get InvalidHostID, and the next Pair shows the Trust
+ * prompt again (trust becomes pending). The paired hosts live in the device, not in this state, so
+ * VirtualIPhone.applySettings does the forgetting; here it only resets the prompt's answer.
  * `fault` is a fault the phone injects into its backups (sim/faults/spec.ts), stored canonical ("none").
  */
 import { FAULT_SYNTAX, formatFault, parseFault } from '../faults/spec.js';
@@ -72,6 +78,7 @@ export const SETTING_KEYS = {
   wifiSync: BOOL,
   icloudPhotos: BOOL,
   fault: FAULT_SYNTAX,
+  trustedHosts: 'none (forget every trusted computer, like Reset Location & Privacy)',
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;
 
@@ -121,6 +128,11 @@ export function defaultState(identity: Pick<DeviceIdentity, 'productType'>): Dev
   };
 }
 
+/** Whether the settings ask the phone to forget every trusted computer (trustedHosts=none). */
+export function forgetsTrustedHosts(assignments: readonly string[]): boolean {
+  return assignments.some((raw) => raw.slice(0, Math.max(0, raw.indexOf('='))).trim() === 'trustedHosts');
+}
+
 /** Applies `key=value` settings in order and returns a new, validated state (the input is untouched). */
 export function applySettings(state: DeviceState, assignments: readonly string[], context: SettingsContext = {}): DeviceState {
   const next: Mutable<DeviceState> = { ...state };
@@ -160,6 +172,10 @@ export function applySettings(state: DeviceState, assignments: readonly string[]
         break;
       case 'fault':
         next.fault = formatFault(parseFault(value));
+        break;
+      case 'trustedHosts':
+        if (value.toLowerCase() !== 'none') throw bad(key, `trustedHosts="${value}" is not none`);
+        next.trust = 'pending';
         break;
       case 'freeSpace':
       case 'totalSpace': {

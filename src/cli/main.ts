@@ -12,6 +12,7 @@ import { registerExtractCommand } from './commands/extract.js';
 import { registerLsCommand } from './commands/ls.js';
 import { registerShowCommand } from './commands/show.js';
 import { registerDevicesCommand } from './commands/devices.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEncryptionCommand } from './commands/encryption.js';
 import { registerRestoreCommand } from './commands/restore.js';
 import { registerVaultCommands } from './commands/snapshots.js';
@@ -41,6 +42,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
   registerServeCommand(program);
+  registerDoctorCommand(program);
   for (const register of extensions) register(program);
   return program;
 }

@@ -57,3 +57,14 @@ export function acquireDeviceLock(path: string, what: string): DeviceLock {
   }
   throw new VaultError(`could not take the lock ${path}`, { code: 'VAULT_LOCKED', retryable: true });
 }
+
+/** The pid of the live process holding the lock at `path`, or undefined (no lock, or a stale one). */
+export function deviceLockOwner(path: string): number | undefined {
+  let owner: number;
+  try {
+    owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(owner) && owner > 0 && alive(owner) ? owner : undefined;
+}
