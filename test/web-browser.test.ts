@@ -3,7 +3,7 @@
  * the token leaves the address bar; the device card shows the right last-backup state (never → backed
  * up → overdue → at risk, with an injected clock); Back Up Now, pressed from the keyboard, shows live
  * progress and ends with the new snapshot in the timeline; a conversation and a photo from the phone's
- * ground truth are visible; the page fits a phone-wide screen; a browser without the token sees nothing.
+ * ground truth are visible; a doctor finding comes and goes with its cause; the page fits a phone-wide screen; a browser without the token sees nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +108,19 @@ describe('web dashboard in Chromium', () => {
     assert.equal(naturalWidth, photo.width, 'the original from the backup is displayed');
     const datetime = await tile.locator('time').getAttribute('datetime');
     assert.equal(new Date(datetime!).getTime(), new Date(photo.captured).getTime(), 'its capture date is shown');
+  });
+
+  it('shows a doctor finding while its cause is on, and clears it when it is off', async (t) => {
+    if (!browser) return t.skip('no browser');
+    const finding = page.locator(`article.finding[data-finding="low-power-mode"][data-udid="${fx.udid}"]`);
+    fx.sim.set(fx.udid, 'lowPower=true');
+    await page.goto(`${fx.dashboard.origin}/#/doctor`);
+    await finding.waitFor({ timeout: 60_000 });
+    assert.match(await finding.innerText(), /Low Power Mode is on[\s\S]*Fix: Turn it off/);
+    fx.sim.set(fx.udid, 'lowPower=false');
+    await page.locator('button', { hasText: 'Check again' }).click();
+    await finding.waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(await page.locator('article.finding[data-finding="low-power-mode"]').count(), 0);
   });
 
   it('fits a phone-wide screen', async (t) => {

@@ -19,13 +19,16 @@ export function registerEventRoutes(router: Router, ctx: DashboardContext): void
     const onJob = (job: JobView): void => send('job', job);
     ctx.jobs.on('job', onJob);
     const daemon = ctx.daemon;
-    const forward: Array<[string, (value: unknown) => void]> = ['status', 'progress', 'run', 'alert'].map((name) => [name, (value: unknown) => send(name, value)]);
-    for (const [name, listener] of forward) daemon?.on(name, listener);
+    const onStatus = (value: unknown): void => send('status', value);
+    const onProgress = (value: unknown): void => send('progress', value);
+    const onRun = (value: unknown): void => send('run', value);
+    const onAlert = (value: unknown): void => send('alert', value);
+    daemon?.on('status', onStatus).on('progress', onProgress).on('run', onRun).on('alert', onAlert);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const stop = (): void => {
       clearInterval(heartbeat);
       ctx.jobs.off('job', onJob);
-      for (const [name, listener] of forward) daemon?.off(name, listener);
+      daemon?.off('status', onStatus).off('progress', onProgress).off('run', onRun).off('alert', onAlert);
     };
     req.on('close', stop);
     res.on('error', stop);
