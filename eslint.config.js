@@ -19,6 +19,17 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js'],
+    ignores: ['src/web/public/**'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The dashboard's browser code: plain ES modules served as they are.
+    files: ['src/web/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'EventSource', 'Node', 'Intl', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'requestAnimationFrame'].map((name) => [name, 'readonly']),
+      ),
+    },
   },
 );

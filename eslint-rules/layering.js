@@ -7,7 +7,8 @@
 import path from 'node:path';
 
 const RANK = { util: 0, config: 1, plist: 1, protocol: 2, format: 2, backup: 3, vault: 3, content: 3, daemon: 4, cli: 5, web: 5 };
-const SAME_LAYER_ALLOWED = new Set(['backup->vault', 'backup->format', 'content->format']);
+// cli starts the web dashboard (`lifeboat serve`, `lifeboat daemon`); web never imports cli.
+const SAME_LAYER_ALLOWED = new Set(['backup->vault', 'backup->format', 'content->format', 'cli->web']);
 const HOST_CLIENT = [/\/src\/protocol\/.*client\.(ts|js)$/, /\/src\/protocol\/host\//, /\/src\/protocol\/transport\.(ts|js)$/];
 
 function classify(file, root) {

@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3
   exfatprogs exfat-fuse
   swift swift-proxy swift-object swift-container swift-account memcached
+  chromium
 )
 
 if command -v apt-get >/dev/null 2>&1; then

@@ -24,6 +24,7 @@ import { registerDaemonCommand } from './commands/daemon.js';
 import { registerHistoryCommand } from './commands/history.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWifiCommand } from './commands/wifi.js';
+import { registerServeCommand } from './commands/serve.js';
 import { UsageError } from './commands/parse.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError, type GlobalOptions } from './output.js';
@@ -48,6 +49,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   for (const register of [registerLsCommand, registerExtractCommand, registerExportCommand, registerShowCommand, registerCoverageCommand]) register(program);
   registerVaultCommands(program);
   registerRemoteCommands(program);
+  registerServeCommand(program);
   registerDoctorCommand(program);
   registerAdviseCommand(program);
   for (const register of [registerDaemonCommand, registerStatusCommand, registerHistoryCommand]) register(program);
