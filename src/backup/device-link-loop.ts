@@ -39,6 +39,17 @@ export interface LoopOptions {
   readonly onProgress?: (progress: LoopProgress) => void;
   /** Free space to report; defaults to the file system's (tests inject a disk-full answer). */
   readonly freeSpace?: () => number;
+  /**
+   * Filled with the inode → size and sha256 of every file the device uploads (the snapshot's digest
+   * record reuses them instead of reading the files back). Cleared when the device copies an item:
+   * a copy makes a new inode that is not in it, and could reuse the number of a file removed before.
+   */
+  readonly storedDigests?: Map<number, StoredDigest>;
+}
+
+export interface StoredDigest {
+  readonly size: number;
+  readonly sha256: string;
 }
 
 export interface LoopResult {
@@ -46,7 +57,6 @@ export interface LoopResult {
   readonly filesReceived: number;
   readonly bytesReceived: number;
   readonly bytesSent: number;
-  readonly writtenPaths: string[];
   readonly remoteErrors: string[];
 }
 
@@ -99,7 +109,10 @@ async function answerDevice(
   const progress: LoopProgress = { files: 0, bytes: 0 };
   const report = (): void => options.onProgress?.({ ...progress });
   let bytesSent = 0;
-  const writtenPaths: string[] = [];
+  const digests = options.storedDigests;
+  const onStored = digests ? (inode: number, size: number, sha256: string): void => {
+        digests.set(inode, { size, sha256 });
+      } : undefined;
   const remoteErrors: string[] = [];
 
   for (;;) {
@@ -125,9 +138,8 @@ async function answerDevice(
           progress.files += files;
           progress.bytes += bytes;
           if (files > 0) report();
-        }, readOptions);
-        writtenPaths.push(...outcome.written);
-        remoteErrors.push(...outcome.remoteErrors);
+        }, readOptions, onStored);
+        for (const error of outcome.remoteErrors) remoteErrors.push(error);
         noteStatus(outcome.errorCode, outcome.errorDescription);
         await channel.send(statusResponse(outcome.errorCode, outcome.errorDescription, {}));
         report();
@@ -182,13 +194,14 @@ async function answerDevice(
         const to = dlArgument(message, 2);
         if (typeof from !== 'string' || typeof to !== 'string') throw new ProtocolError('DLMessageCopyItem: source or destination missing');
         const result = copyItem(root, from, to);
+        digests?.clear();
         noteStatus(result.code, result.description);
         await channel.send(statusResponse(result.code, result.description, {}));
         break;
       }
       case 'DLMessageProcessMessage': {
         const { content } = finalResult(message);
-        return { content, filesReceived: progress.files, bytesReceived: progress.bytes, bytesSent, writtenPaths, remoteErrors };
+        return { content, filesReceived: progress.files, bytesReceived: progress.bytes, bytesSent, remoteErrors };
       }
       case 'DLMessageDisconnect':
         throw new DisconnectedError('the iPhone ended the backup session before finishing', { code: 'BACKUP_DEVICE_DISCONNECTED' });

@@ -83,13 +83,31 @@ export function readDigests(snapshotDir: string): FileDigest[] | undefined {
   return out;
 }
 
+/** A digest computed while the file was written (inode → size, sha256): see recordDigests. */
+export interface KnownDigest {
+  readonly size: number;
+  readonly sha256: string;
+}
+
 /**
  * Records the digests of `deviceDir` into `snapshotDir`, reusing `previous` for files whose inode and
- * size are unchanged (hard links). Returns counts for the snapshot's metadata.
+ * size are unchanged (hard links). `fresh` holds digests of new files computed as they were written
+ * (by inode; the writer must drop entries whose inode it cannot vouch for): those are not read back.
+ * Returns counts for the snapshot's metadata; newBytes counts every byte not carried over.
  */
-export function recordDigests(deviceDir: string, snapshotDir: string, previous: readonly FileDigest[] | undefined): { files: number; bytes: number; newBytes: number } {
-  const byInode = new Map<number, FileDigest>();
+export function recordDigests(
+  deviceDir: string,
+  snapshotDir: string,
+  previous: readonly FileDigest[] | undefined,
+  fresh?: ReadonlyMap<number, KnownDigest>,
+): { files: number; bytes: number; newBytes: number } {
+  const byInode = new Map<number, KnownDigest>();
   for (const digest of previous ?? []) byInode.set(digest.inode, digest);
+  const isNew = new Set<number>();
+  for (const [inode, digest] of fresh ?? []) {
+    byInode.set(inode, digest);
+    isNew.add(inode);
+  }
   const lines: string[] = [];
   let bytes = 0;
   let newBytes = 0;
@@ -97,8 +115,10 @@ export function recordDigests(deviceDir: string, snapshotDir: string, previous: 
   for (const file of files) {
     const known = byInode.get(file.inode);
     let sha256: string;
-    if (known && known.size === file.size) sha256 = known.sha256;
-    else {
+    if (known && known.size === file.size) {
+      sha256 = known.sha256;
+      if (isNew.has(file.inode)) newBytes += file.size;
+    } else {
       sha256 = hashFile(join(deviceDir, file.path)).sha256;
       newBytes += file.size;
     }
