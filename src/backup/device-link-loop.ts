@@ -16,6 +16,7 @@ import { isPlistDict } from '../protocol/wire/plist-frame.js';
 import { BackupError } from './errors.js';
 import { contentsOfDirectory, copyItem, createDirectory, freeDiskSpace, moveItems, removeItems, sendFiles } from './folder-ops.js';
 import type { BackupRoot } from './safe-path.js';
+import { EarlyWriteback } from './early-writeback.js';
 import { receiveUploads } from './upload-receiver.js';
 
 /**
@@ -45,6 +46,8 @@ export interface LoopOptions {
    * a copy makes a new inode that is not in it, and could reuse the number of a file removed before.
    */
   readonly storedDigests?: Map<number, StoredDigest>;
+  /** Flush large received files while the transfer goes on (see early-writeback.ts); backups only. */
+  readonly earlyWriteback?: boolean;
 }
 
 export interface StoredDigest {
@@ -89,11 +92,16 @@ export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: Backup
   const noteStatus = (code: number, description: string | undefined): void => {
     if (!storageFailure && (code === DlStatus.ENOSPC || code === DlStatus.EIO)) storageFailure = { code, description };
   };
+  const writeback = options.earlyWriteback ? new EarlyWriteback() : undefined;
   try {
-    const result = await answerDevice(channel, root, options, noteStatus);
+    const result = await answerDevice(channel, root, options, noteStatus, writeback);
+    const failed = await writeback?.drain();
+    if (failed) noteStatus(failed.code === 'ENOSPC' ? DlStatus.ENOSPC : DlStatus.EIO, `cannot write ${failed.path}: ${failed.code ?? 'flush failed'}`);
     if (storageFailure) throw storageError(storageFailure);
     return result;
   } catch (error) {
+    // No descriptor outlives the operation, whatever happened.
+    await writeback?.drain();
     if (storageFailure && !(error instanceof BackupError && error.code.startsWith('BACKUP_HOST_'))) throw storageError(storageFailure, error);
     throw error;
   }
@@ -104,6 +112,7 @@ async function answerDevice(
   root: BackupRoot,
   options: LoopOptions,
   noteStatus: (code: number, description: string | undefined) => void,
+  writeback: EarlyWriteback | undefined,
 ): Promise<LoopResult> {
   const readOptions = { timeoutMs: options.idleTimeoutMs ?? DEVICE_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) };
   const progress: LoopProgress = { files: 0, bytes: 0 };
@@ -138,7 +147,7 @@ async function answerDevice(
           progress.files += files;
           progress.bytes += bytes;
           if (files > 0) report();
-        }, readOptions, onStored);
+        }, readOptions, onStored, writeback);
         for (const error of outcome.remoteErrors) remoteErrors.push(error);
         noteStatus(outcome.errorCode, outcome.errorDescription);
         await channel.send(statusResponse(outcome.errorCode, outcome.errorDescription, {}));

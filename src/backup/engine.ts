@@ -114,6 +114,7 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
       const storedDigests = new Map<number, StoredDigest>();
       const loop = await runDeviceLinkLoop(mb2.channel, root, {
         storedDigests,
+        earlyWriteback: true,
         ...(options.signal ? { signal: options.signal } : {}),
         ...options.loop,
         onProgress: (p) => meter.update(p.files, p.bytes, p.devicePercent),

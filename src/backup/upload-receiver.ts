@@ -27,6 +27,7 @@ import { dirname } from 'node:path';
 import { FileCode, NOT_BUFFERED, readBlockHeader, readBlockHeaderNow, readName, readNameNow } from '../protocol/services/mobilebackup2/file-stream.js';
 import type { ReadOptions, StreamReader } from '../protocol/wire/stream-reader.js';
 import { statusForErrno } from '../protocol/devicelink/messages.js';
+import { EARLY_WRITEBACK_BYTES, type EarlyWriteback } from './early-writeback.js';
 import type { BackupRoot } from './safe-path.js';
 import { UnsafePathError } from './safe-path.js';
 
@@ -59,6 +60,7 @@ export async function receiveUploads(
   onProgress: UploadProgress,
   readOptions: ReadOptions,
   onStored?: StoredFileListener,
+  writeback?: EarlyWriteback,
 ): Promise<UploadOutcome> {
   let files = 0;
   let bytes = 0;
@@ -122,11 +124,12 @@ export async function receiveUploads(
     }
     if (file && target) {
       if (!keep) file.discard();
-      else if (file.finish(onStored)) {
+      else if (file.finish(onStored, writeback)) {
         files++;
         bytes += fileBytes;
         onProgress(1, 0);
       }
+      if (writeback?.full) await writeback.room();
     }
     if (!header) break; // a zero length instead of a block header ends the stream
   }
@@ -166,7 +169,7 @@ class IncomingFile {
   }
 
   /** Writes what is left and closes the file; false when it could not be stored. */
-  finish(onStored?: StoredFileListener): boolean {
+  finish(onStored?: StoredFileListener, writeback?: EarlyWriteback): boolean {
     if (!this.failed) this.flush(true);
     if (this.fd === undefined) return false;
     const fd = this.fd;
@@ -177,6 +180,12 @@ class IncomingFile {
       if (onStored && !this.failed) inode = fstatSync(fd).ino;
     } catch {
       inode = undefined; // no digest now: the commit hashes the file instead
+    }
+    if (writeback && !this.failed && this.size >= EARLY_WRITEBACK_BYTES) {
+      // Flushed and closed in the background; a failure there fails the backup (see EarlyWriteback).
+      writeback.hand(fd, this.backupPath);
+      if (onStored && this.hash && inode !== undefined) onStored(inode, this.size, this.hash.digest('hex'));
+      return true;
     }
     try {
       closeSync(fd);
