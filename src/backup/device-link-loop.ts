@@ -16,6 +16,7 @@ import { isPlistDict } from '../protocol/wire/plist-frame.js';
 import { BackupError } from './errors.js';
 import { contentsOfDirectory, copyItem, createDirectory, freeDiskSpace, moveItems, removeItems, sendFiles } from './folder-ops.js';
 import type { BackupRoot } from './safe-path.js';
+import { EarlyWriteback } from './early-writeback.js';
 import { receiveUploads } from './upload-receiver.js';
 
 /**
@@ -39,6 +40,19 @@ export interface LoopOptions {
   readonly onProgress?: (progress: LoopProgress) => void;
   /** Free space to report; defaults to the file system's (tests inject a disk-full answer). */
   readonly freeSpace?: () => number;
+  /**
+   * Filled with the inode → size and sha256 of every file the device uploads (the snapshot's digest
+   * record reuses them instead of reading the files back). Cleared when the device copies an item:
+   * a copy makes a new inode that is not in it, and could reuse the number of a file removed before.
+   */
+  readonly storedDigests?: Map<number, StoredDigest>;
+  /** Flush large received files while the transfer goes on (see early-writeback.ts); backups only. */
+  readonly earlyWriteback?: boolean;
+}
+
+export interface StoredDigest {
+  readonly size: number;
+  readonly sha256: string;
 }
 
 export interface LoopResult {
@@ -46,7 +60,6 @@ export interface LoopResult {
   readonly filesReceived: number;
   readonly bytesReceived: number;
   readonly bytesSent: number;
-  readonly writtenPaths: string[];
   readonly remoteErrors: string[];
 }
 
@@ -79,11 +92,16 @@ export async function runDeviceLinkLoop(channel: DeviceLinkChannel, root: Backup
   const noteStatus = (code: number, description: string | undefined): void => {
     if (!storageFailure && (code === DlStatus.ENOSPC || code === DlStatus.EIO)) storageFailure = { code, description };
   };
+  const writeback = options.earlyWriteback ? new EarlyWriteback() : undefined;
   try {
-    const result = await answerDevice(channel, root, options, noteStatus);
+    const result = await answerDevice(channel, root, options, noteStatus, writeback);
+    const failed = await writeback?.drain();
+    if (failed) noteStatus(failed.code === 'ENOSPC' ? DlStatus.ENOSPC : DlStatus.EIO, `cannot write ${failed.path}: ${failed.code ?? 'flush failed'}`);
     if (storageFailure) throw storageError(storageFailure);
     return result;
   } catch (error) {
+    // No descriptor outlives the operation, whatever happened.
+    await writeback?.drain();
     if (storageFailure && !(error instanceof BackupError && error.code.startsWith('BACKUP_HOST_'))) throw storageError(storageFailure, error);
     throw error;
   }
@@ -94,12 +112,16 @@ async function answerDevice(
   root: BackupRoot,
   options: LoopOptions,
   noteStatus: (code: number, description: string | undefined) => void,
+  writeback: EarlyWriteback | undefined,
 ): Promise<LoopResult> {
   const readOptions = { timeoutMs: options.idleTimeoutMs ?? DEVICE_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) };
   const progress: LoopProgress = { files: 0, bytes: 0 };
   const report = (): void => options.onProgress?.({ ...progress });
   let bytesSent = 0;
-  const writtenPaths: string[] = [];
+  const digests = options.storedDigests;
+  const onStored = digests ? (inode: number, size: number, sha256: string): void => {
+        digests.set(inode, { size, sha256 });
+      } : undefined;
   const remoteErrors: string[] = [];
 
   for (;;) {
@@ -125,9 +147,8 @@ async function answerDevice(
           progress.files += files;
           progress.bytes += bytes;
           if (files > 0) report();
-        }, readOptions);
-        writtenPaths.push(...outcome.written);
-        remoteErrors.push(...outcome.remoteErrors);
+        }, readOptions, onStored, writeback);
+        for (const error of outcome.remoteErrors) remoteErrors.push(error);
         noteStatus(outcome.errorCode, outcome.errorDescription);
         await channel.send(statusResponse(outcome.errorCode, outcome.errorDescription, {}));
         report();
@@ -182,13 +203,14 @@ async function answerDevice(
         const to = dlArgument(message, 2);
         if (typeof from !== 'string' || typeof to !== 'string') throw new ProtocolError('DLMessageCopyItem: source or destination missing');
         const result = copyItem(root, from, to);
+        digests?.clear();
         noteStatus(result.code, result.description);
         await channel.send(statusResponse(result.code, result.description, {}));
         break;
       }
       case 'DLMessageProcessMessage': {
         const { content } = finalResult(message);
-        return { content, filesReceived: progress.files, bytesReceived: progress.bytes, bytesSent, writtenPaths, remoteErrors };
+        return { content, filesReceived: progress.files, bytesReceived: progress.bytes, bytesSent, remoteErrors };
       }
       case 'DLMessageDisconnect':
         throw new DisconnectedError('the iPhone ended the backup session before finishing', { code: 'BACKUP_DEVICE_DISCONNECTED' });

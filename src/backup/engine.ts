@@ -18,7 +18,7 @@ import { SyncNotification } from '../protocol/services/notification-proxy/messag
 import type { DeviceTransport } from '../protocol/transport.js';
 import { isPlistDict } from '../protocol/wire/plist-frame.js';
 import type { LocalSnapshotStore, SnapshotRef } from '../vault/local-store.js';
-import { DEVICE_IDLE_TIMEOUT_MS, runDeviceLinkLoop, type LoopOptions } from './device-link-loop.js';
+import { DEVICE_IDLE_TIMEOUT_MS, runDeviceLinkLoop, type LoopOptions, type StoredDigest } from './device-link-loop.js';
 import { explainBackupFailure } from './failure.js';
 import { BackupError } from './errors.js';
 import type { AfcClient } from '../protocol/services/afc/client.js';
@@ -111,7 +111,10 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
       const meter = new ProgressMeter(emit);
       await mb2.sendRequest('Backup', udid, udid, options.full ? { ForceFullBackup: true } : undefined);
       root = new BackupRoot(staging.backupDir, [udid]);
+      const storedDigests = new Map<number, StoredDigest>();
       const loop = await runDeviceLinkLoop(mb2.channel, root, {
+        storedDigests,
+        earlyWriteback: true,
         ...(options.signal ? { signal: options.signal } : {}),
         ...options.loop,
         onProgress: (p) => meter.update(p.files, p.bytes, p.devicePercent),
@@ -133,7 +136,7 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
         deviceName: typeof values.all['DeviceName'] === 'string' ? values.all['DeviceName'] : undefined,
         filesReceived: loop.filesReceived,
         bytesReceived: loop.bytesReceived,
-      });
+      }, { knownDigests: storedDigests });
       notifications.post(SyncNotification.DID_FINISH);
       return {
         snapshot,

@@ -25,6 +25,8 @@ const MAX_REFUSALS_KEPT = 20;
 export class BackupRoot {
   /** Directories already proven to be real directories (not symlinks) inside the root. */
   private readonly verified = new Set<string>();
+  /** `root` with one trailing separator: validated segments are appended to it as they are. */
+  private readonly prefix: string;
   /** The first refused paths (messages of the UnsafePathErrors), for warnings. */
   readonly refusals: string[] = [];
   refusalCount = 0;
@@ -32,12 +34,27 @@ export class BackupRoot {
   constructor(
     readonly root: string,
     private readonly allowedTops: readonly string[],
-  ) {}
+  ) {
+    this.prefix = join(root, '/');
+  }
 
-  /** Validates a device path and returns its absolute location; throws UnsafePathError. */
+  /**
+   * Validates a device path and returns its absolute location; throws UnsafePathError. Validated
+   * segments hold no separators, '.', '..' or empty names, so plain concatenation is what join() would
+   * give — without join's normalisation, which was the host's largest allocation on small files.
+   */
   resolve(devicePath: string): string {
+    return this.prefix + this.segments(devicePath).join('/');
+  }
+
+  /** resolve() and assertNoSymlinkedParents() with one validation (the upload hot path). */
+  resolveForWrite(devicePath: string): string {
     const segments = this.segments(devicePath);
-    return join(this.root, ...segments);
+    const absolute = this.prefix + segments.join('/');
+    // Parents are verified from the top down, so a verified parent means verified ancestors too.
+    const parent = absolute.slice(0, absolute.lastIndexOf('/'));
+    if (segments.length > 1 && !this.verified.has(parent)) this.checkParents(devicePath, segments);
+    return absolute;
   }
 
   segments(devicePath: string): string[] {
@@ -51,7 +68,8 @@ export class BackupRoot {
     const segments = trimmed.split('/');
     for (const segment of segments) {
       if (segment === '' || segment === '.' || segment === '..') throw this.refuse(devicePath, `has a "${segment}" segment`);
-      if (Buffer.byteLength(segment) > MAX_SEGMENT) throw this.refuse(devicePath, `has a name longer than ${MAX_SEGMENT} bytes`);
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only long names need counting.
+      if (segment.length > MAX_SEGMENT / 3 && Buffer.byteLength(segment) > MAX_SEGMENT) throw this.refuse(devicePath, `has a name longer than ${MAX_SEGMENT} bytes`);
     }
     if (!this.allowedTops.includes(segments[0] as string)) {
       throw this.refuse(devicePath, `is outside the device's folder (${this.allowedTops.join(', ')})`);
@@ -64,10 +82,13 @@ export class BackupRoot {
    * operation on it cannot be redirected outside the root through a symlink.
    */
   assertNoSymlinkedParents(devicePath: string): void {
-    const segments = this.segments(devicePath);
-    let current = this.root;
-    for (const segment of segments.slice(0, -1)) {
-      current = join(current, segment);
+    this.checkParents(devicePath, this.segments(devicePath));
+  }
+
+  private checkParents(devicePath: string, segments: readonly string[]): void {
+    let current = this.prefix.slice(0, -1);
+    for (let i = 0; i < segments.length - 1; i++) {
+      current = `${current}/${segments[i] as string}`;
       if (this.verified.has(current)) continue;
       let stat;
       try {

@@ -84,28 +84,41 @@ export function readDigests(snapshotDir: string): FileDigest[] | undefined {
   return out;
 }
 
+/** A digest computed while the file was written (inode → size, sha256): see recordDigests. */
+export interface KnownDigest {
+  readonly size: number;
+  readonly sha256: string;
+}
+
 /**
  * Records the digests of `deviceDir` into `snapshotDir`, reusing `previous` for files whose inode and
- * size are unchanged (hard links). Returns counts for the snapshot's metadata.
+ * size are unchanged (hard links). `fresh` holds digests of new files computed as they were written
+ * (by inode; the writer must drop entries whose inode it cannot vouch for): those are not read back.
+ * Returns counts for the snapshot's metadata; newBytes counts every byte not carried over.
  */
 export function recordDigests(
   deviceDir: string,
   snapshotDir: string,
   previous: readonly FileDigest[] | undefined,
+  fresh?: ReadonlyMap<number, KnownDigest>,
   /** Copies (no hard links): digests by the copy's inode, valid while its modification time is unchanged. */
   copied?: ReadonlyMap<number, { digest: FileDigest; mtimeMs: number }>,
 ): { files: number; bytes: number; newBytes: number } {
-  const byInode = new Map<number, FileDigest>();
+  const byInode = new Map<number, KnownDigest>();
   for (const digest of previous ?? []) byInode.set(digest.inode, digest);
   const lines: string[] = [];
   let bytes = 0;
   let newBytes = 0;
   const files = walkFiles(deviceDir);
   for (const file of files) {
+    const written = fresh?.get(file.inode);
     const copy = copied?.get(file.inode);
-    const known = copy && copy.mtimeMs === file.mtimeMs ? copy.digest : copied ? undefined : byInode.get(file.inode);
+    const carried = copied ? (copy && copy.mtimeMs === file.mtimeMs ? copy.digest : undefined) : byInode.get(file.inode);
     let sha256: string;
-    if (known && known.size === file.size) sha256 = known.sha256;
+    if (written && written.size === file.size) {
+      sha256 = written.sha256;
+      newBytes += file.size;
+    } else if (carried && carried.size === file.size) sha256 = carried.sha256;
     else {
       sha256 = hashFile(join(deviceDir, file.path)).sha256;
       newBytes += file.size;

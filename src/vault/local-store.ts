@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { acquireDeviceLock, type DeviceLock } from './device-lock.js';
 import { crashPoint } from './crash-point.js';
 import { copyTree, demoteOlderFolders, supportsHardLinks } from './copy-history.js';
-import { readDigests, recordDigests, type FileDigest } from './digests.js';
+import { readDigests, recordDigests, type FileDigest, type KnownDigest } from './digests.js';
 import { VaultError } from './errors.js';
 import { RESTIC_MARKER, ResticHistory, type ResticMarker } from './restic-history.js';
 
@@ -68,7 +68,11 @@ export interface Staging {
   readonly deviceDir: string;
   /** Whether it started from a previous snapshot (incremental) or empty (first/full). */
   readonly basedOn: string | undefined;
-  commit(meta: Omit<SnapshotMeta, 'id' | 'udid' | 'createdAt'>): SnapshotRef;
+  /**
+   * `knownDigests`: inode → size and sha256 of files written into the staging folder, computed as
+   * they were written, so the digest record need not read them back (see recordDigests).
+   */
+  commit(meta: Omit<SnapshotMeta, 'id' | 'udid' | 'createdAt'>, options?: { knownDigests?: ReadonlyMap<number, KnownDigest> }): SnapshotRef;
   abandon(): void;
 }
 
@@ -231,13 +235,13 @@ export class LocalSnapshotStore {
       backupDir: run,
       deviceDir,
       basedOn,
-      commit: (meta) => {
+      commit: (meta, options) => {
         if (finished) throw new VaultError('staging already finished', { code: 'VAULT_STATE' });
         const createdAt = new Date();
         const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
         // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
         const base = basedOn ? this.ref(udid, basedOn) : undefined;
-        const counts = copied ? recordDigests(deviceDir, run, undefined, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined);
+        const counts = copied ? recordDigests(deviceDir, run, undefined, options?.knownDigests, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined, options?.knownDigests);
         const full: SnapshotMeta = {
           id,
           udid,

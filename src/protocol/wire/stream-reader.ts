@@ -10,6 +10,13 @@
  * Bulk data (backup file contents) is read with readChunks/skip, which hand out views of the received
  * chunks rather than a joined copy, and the source is paused while too much waits unread (HIGH_WATER),
  * so memory stays bounded however fast the sender is.
+ *
+ * Performance: parsers of dense streams (100,000 small files in a backup) first try the synchronous
+ * `…Now` methods (peekUInt32BE, takeNow, takeStringNow, takeChunksNow, skipNow), which consume what is
+ * already buffered without a promise, and only await when the bytes have not arrived yet. Consumed
+ * bytes are tracked as an offset into the first chunk (`head`) instead of re-slicing it, so a 4-byte
+ * length costs no allocation at all. Before, every header was an awaited read plus a Buffer view:
+ * ~25 KB of garbage per file, a third of the host's CPU on small files spent in the collector.
  */
 import type { Duplex } from 'node:stream';
 import { DisconnectedError, ProtocolError, TimeoutError } from '../errors.js';
@@ -40,6 +47,8 @@ export class StreamReader {
   static readonly LOW_WATER = 2 * 1024 * 1024;
 
   private chunks: Buffer[] = [];
+  /** Bytes of chunks[0] already consumed. */
+  private head = 0;
   private buffered = 0;
   private pending: PendingRead | undefined;
   private endError: Error | undefined;
@@ -95,13 +104,70 @@ export class StreamReader {
     const refused = this.refusal();
     if (refused) return refused;
     if (size <= this.buffered) {
-      this.takeChunks(size);
+      this.advance(size);
       return Promise.resolve();
     }
     return this.wait(size, options, (resolve: (value: void) => void) => () => {
-      this.takeChunks(size);
+      this.advance(size);
       resolve();
     });
+  }
+
+  /**
+   * The big-endian u32 `offset` bytes into the unread data, without consuming it; undefined while
+   * fewer than offset + 4 bytes are buffered.
+   */
+  peekUInt32BE(offset = 0): number | undefined {
+    if (this.buffered < offset + 4) return undefined;
+    const first = this.chunks[0] as Buffer;
+    const at = this.head + offset;
+    if (at + 4 <= first.length) return first.readUInt32BE(at);
+    return ((this.peekByte(offset) << 24) | (this.peekByte(offset + 1) << 16) | (this.peekByte(offset + 2) << 8) | this.peekByte(offset + 3)) >>> 0;
+  }
+
+  /** The unread byte at `offset` (the caller checked `available`). */
+  peekByte(offset: number): number {
+    let at = this.head + offset;
+    for (const chunk of this.chunks) {
+      if (at < chunk.length) return chunk[at] as number;
+      at -= chunk.length;
+    }
+    throw new RangeError(`${this.label}: peek past the buffered data`);
+  }
+
+  /** Takes `size` buffered bytes now (joined only when they span chunks); see `available`. */
+  takeNow(size: number): Buffer {
+    this.assertNow(size);
+    return this.take(size);
+  }
+
+  /** Takes `size` buffered bytes now as UTF-8 text. */
+  takeStringNow(size: number): string {
+    this.assertNow(size);
+    const first = this.chunks[0];
+    if (first && first.length - this.head >= size) {
+      const text = first.toString('utf8', this.head, this.head + size);
+      this.advance(size);
+      return text;
+    }
+    return this.take(size).toString('utf8');
+  }
+
+  /** Takes `size` buffered bytes now as views of the received chunks. */
+  takeChunksNow(size: number): Buffer[] {
+    this.assertNow(size);
+    return this.takeChunks(size);
+  }
+
+  /** Drops `size` buffered bytes now. */
+  skipNow(size: number): void {
+    this.assertNow(size);
+    this.advance(size);
+  }
+
+  private assertNow(size: number): void {
+    if (this.detached || this.pending) throw new ProtocolError(`${this.label}: ${this.detached ? 'reader already detached' : 'concurrent reads are not allowed'}`);
+    if (size > this.buffered) throw new RangeError(`${this.label}: ${size} bytes wanted, ${this.buffered} buffered`);
   }
 
   /** Why a read cannot start now (detached, or another read still waiting), as a rejected promise. */
@@ -156,8 +222,13 @@ export class StreamReader {
     this.stream.off('error', this.onError);
     this.stream.pause();
     this.paused = false;
-    if (this.buffered > 0) this.stream.unshift(Buffer.concat(this.chunks));
+    if (this.buffered > 0) {
+      const first = this.chunks[0] as Buffer;
+      this.chunks[0] = first.subarray(this.head);
+      this.stream.unshift(Buffer.concat(this.chunks));
+    }
     this.chunks = [];
+    this.head = 0;
     this.buffered = 0;
     return this.stream;
   }
@@ -169,29 +240,22 @@ export class StreamReader {
    */
   private take(size: number): Buffer {
     if (size === 0) return Buffer.alloc(0);
-    const first = this.chunks[0];
-    if (first && first.length >= size) return this.takeFromFirst(first, size);
+    const first = this.chunks[0] as Buffer;
+    if (first.length - this.head >= size) {
+      const out = this.head === 0 && first.length === size ? first : first.subarray(this.head, this.head + size);
+      this.advance(size);
+      return out;
+    }
     const out = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
       const chunk = this.chunks[0] as Buffer;
-      const n = Math.min(chunk.length, size - filled);
-      chunk.copy(out, filled, 0, n);
+      const n = Math.min(chunk.length - this.head, size - filled);
+      chunk.copy(out, filled, this.head, this.head + n);
       filled += n;
-      if (n === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(n);
+      this.consume(n);
     }
-    this.buffered -= size;
-    this.maybeResume();
-    return out;
-  }
-
-  private takeFromFirst(first: Buffer, size: number): Buffer {
-    const out = first.length === size ? first : first.subarray(0, size);
-    if (first.length === size) this.chunks.shift();
-    else this.chunks[0] = first.subarray(size);
-    this.buffered -= size;
-    this.maybeResume();
+    this.afterTake(size);
     return out;
   }
 
@@ -201,19 +265,38 @@ export class StreamReader {
     let left = size;
     while (left > 0) {
       const chunk = this.chunks[0] as Buffer;
-      if (chunk.length <= left) {
-        out.push(chunk);
-        this.chunks.shift();
-        left -= chunk.length;
-      } else {
-        out.push(chunk.subarray(0, left));
-        this.chunks[0] = chunk.subarray(left);
-        left = 0;
-      }
+      const n = Math.min(chunk.length - this.head, left);
+      out.push(this.head === 0 && n === chunk.length ? chunk : chunk.subarray(this.head, this.head + n));
+      this.consume(n);
+      left -= n;
     }
+    this.afterTake(size);
+    return out;
+  }
+
+  /** Drops `size` bytes from the front (no views, no copies). */
+  private advance(size: number): void {
+    let left = size;
+    while (left > 0) {
+      const n = Math.min((this.chunks[0] as Buffer).length - this.head, left);
+      this.consume(n);
+      left -= n;
+    }
+    this.afterTake(size);
+  }
+
+  /** Moves `head` on by `n` bytes of chunks[0] (n ≤ what is left of it), dropping it when used up. */
+  private consume(n: number): void {
+    this.head += n;
+    if (this.head === (this.chunks[0] as Buffer).length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+
+  private afterTake(size: number): void {
     this.buffered -= size;
     this.maybeResume();
-    return out;
   }
 
   /**

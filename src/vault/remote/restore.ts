@@ -99,7 +99,7 @@ async function verifyRestored(dir: string, udid: string, id: string, password: s
   } catch {
     meta = undefined;
   }
-  const report = await verifySnapshot({ id, udid, backupDir: dir, deviceDir: join(dir, udid), meta }, password !== undefined ? { password } : {});
+  const report = await verifySnapshot({ id, udid, backupDir: dir, deviceDir: join(dir, udid), meta, heldIn: 'folder', restic: undefined }, password !== undefined ? { password } : {});
   // The note verify leaves is about this copy at this moment; the restored folder stays the snapshot as it was sent.
   rmSync(join(dir, VERIFIED_FILE), { force: true });
   if (!report.ok) {
