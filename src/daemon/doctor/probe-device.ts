@@ -28,7 +28,7 @@ export const VIRTUAL_DEVICE_DOMAIN = 'org.lifeboat.sim';
 
 export type TrustFact =
   | { readonly state: 'trusted'; readonly pairedNow?: boolean }
-  | { readonly state: 'not-paired'; readonly locked: boolean }
+  | { readonly state: 'not-paired'; readonly locked: boolean; readonly overNetwork?: boolean }
   | { readonly state: 'pending' }
   | { readonly state: 'denied' }
   | { readonly state: 'invalid'; readonly detail: string };
@@ -148,7 +148,7 @@ async function examine(transport: TrackedTransport, store: PairRecordStore, fact
       if (code === 'PairingDialogResponsePending') facts.trust = { state: 'pending' };
       else if (code === 'UserDeniedPairing') facts.trust = { state: 'denied' };
       else if (code === 'PasswordProtected') facts.trust = { state: 'not-paired', locked: true };
-      else if (code === 'PairingProhibitedOverThisConnection') facts.trust = { state: 'not-paired', locked: facts.passcodeLocked === true };
+      else if (code === 'PairingProhibitedOverThisConnection') facts.trust = { state: 'not-paired', locked: facts.passcodeLocked === true, overNetwork: true };
       else throw error;
       return;
     }
