@@ -55,6 +55,8 @@ export interface DeviceFacts {
 export interface ProbeOptions {
   readonly timeoutMs: number;
   readonly attemptPairing: boolean;
+  /** Stops the probe at once (its connections are closed) and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -98,17 +100,24 @@ export async function probeDevice(mux: UsbmuxClient, store: PairRecordStore, app
   const facts: Mutable<DeviceFacts> = { udid: preferred.udid, connections: [...new Set(appearances.map((d) => d.connectionType))] };
   const transport = new TrackedTransport(new UsbmuxTransport(mux, preferred));
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
+  let onAbort: (() => void) | undefined;
+  const deadline = new Promise<'timeout' | 'aborted'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+    onAbort = () => resolve('aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
+    options.signal?.throwIfAborted();
     const outcome = await Promise.race([examine(transport, store, facts, options).then(() => 'done' as const), deadline]);
+    if (outcome === 'aborted') options.signal?.throwIfAborted();
     if (outcome === 'timeout') facts.failure = { kind: 'timeout', seconds: Math.round(options.timeoutMs / 1000) };
   } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof TimeoutError) facts.failure = { kind: 'timeout', seconds: Math.round(options.timeoutMs / 1000) };
     else facts.failure = { kind: 'error', message: error instanceof LifeboatError ? error.message : describeError(error), ...(error instanceof LifeboatError && error.hint ? { hint: error.hint } : {}) };
   } finally {
     clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     // Every connection, including one still waiting for its first reply, so a silent phone holds nothing open.
     transport.closeAll();
   }
