@@ -3,7 +3,7 @@
  * a setup with the reasons, and with --write saves it as the config. The logic is in
  * src/daemon/advise (shared with the web wizard); this file only gathers answers and renders.
  */
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { configPath, updateConfig } from '../../config/config.js';
 import { AnswerError, applyRecommendation, parseAnswer, QUESTIONS, recommend, type AdviceAnswers, type Question, type Recommendation } from '../../daemon/advise/index.js';
@@ -44,14 +44,18 @@ function set<K extends keyof AdviceAnswers>(answers: Partial<AdviceAnswers>, id:
 
 /** Asks every question not answered yet, re-asking until the answer is valid. */
 export async function askMissing(answers: Partial<AdviceAnswers>, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
-  const rl = createInterface({ input, output, terminal: false });
+  const rl = createInterface({ input, terminal: false });
+  // The iterator queues lines typed (or pasted) ahead of their question.
+  const lines = rl[Symbol.asyncIterator]();
   try {
     for (const question of QUESTIONS) {
       if (answers[question.id] !== undefined) continue;
       const options = question.kind === 'number' ? '' : `\n${question.choices.map((c, i) => `  ${i + 1}) ${c.value} — ${c.label}`).join('\n')}`;
       for (;;) {
         output.write(`\n${question.prompt} (${question.help})${options}\n> `);
-        const text = await rl.question('');
+        const next = await lines.next();
+        if (next.done) throw new UsageError(`no answer to "${question.prompt}" (input ended)`);
+        const text = next.value;
         try {
           set(answers, question.id, text);
           break;

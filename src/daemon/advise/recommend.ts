@@ -153,7 +153,7 @@ export function recommend(answers: AdviceAnswers): Recommendation {
   if (frequentUpgrades) {
     advice.push({
       topic: 'new-iphone',
-      advice: 'When you get a new iPhone, make one last backup of the old one, then restore it to the new one with `lifeboat restore --snapshot latest`.',
+      advice: 'When you get a new iPhone, make one last backup of the old one, then restore it to the new one: `lifeboat restore --source <old UDID> --snapshot <id>` (`lifeboat snapshots` lists them).',
       why: 'An encrypted backup moves passwords and Health data too, so you do not sign in to everything again.',
     });
   }
