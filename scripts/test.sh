@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3)
+DEBIAN_PACKAGES=(libimobiledevice-utils libusbmuxd-tools libplist-utils openssl restic python3 iproute2 util-linux)
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
