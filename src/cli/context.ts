@@ -57,6 +57,6 @@ export async function chooseTransport(context: DeviceContext, udid: string | und
       if (!isUnreachable(error)) throw error;
     }
   }
-  const devices = await findDevices({ mux: context.mux, wifi: context.wifi });
+  const devices = await findDevices({ mux: context.mux, wifi: context.wifi, ...(udid !== undefined ? { udid } : {}) });
   return transportFor(chooseDevice(devices, udid), context.mux, context.wifi.transport);
 }
