@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   exfatprogs exfat-fuse
   swift swift-proxy swift-object swift-container swift-account memcached
   chromium
+  iproute2 util-linux
 )
 
 if command -v apt-get >/dev/null 2>&1; then

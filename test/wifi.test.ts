@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DirectoryPairRecordStore } from '../src/protocol/host/pair-record-dir.js';
 import { discoverWifiDevices } from '../src/protocol/host/wifi-discovery.js';
@@ -27,26 +27,82 @@ import { assertVaultIntact, backupFiles, phoneFiles, vaultState } from './suppor
 import { requireTool } from './support/require-tool.js';
 import { lifeboat, run, startSimHarness, type RunResult, type SimHarness } from './support/sim-harness.js';
 
-const IN_NAMESPACE = process.env['LIFEBOAT_TEST_NETNS'] === '1';
+const MODE = process.env['LIFEBOAT_TEST_NETNS'];
 
-if (!IN_NAMESPACE) {
-  describe('Wi-Fi sync (in a private network namespace)', () => {
-    it('every Wi-Fi test passes inside `unshare -n` with only loopback, multicast enabled on it', async (t) => {
-      if (!requireTool(t, 'unshare') || !requireTool(t, 'ip')) return;
-      const root = process.getuid?.() === 0;
-      const flags = root ? ['-n'] : ['-r', '-n'];
-      if (spawnSync('unshare', [...flags, 'true']).status !== 0) {
-        if (process.env['CI'] === 'true') assert.fail('cannot create a network namespace (unshare -n), and CI=true');
-        t.skip('this machine does not allow creating network namespaces');
-        return;
-      }
-      const setup = 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$0" --test-reporter=tap "$1"';
-      // The inner run reports as plain TAP, not to this test runner (which it would do with NODE_TEST_CONTEXT).
-      const { NODE_TEST_CONTEXT: _context, ...outer } = process.env;
-      const inner = { ...outer, LIFEBOAT_TEST_NETNS: '1' };
-      const result = await run('unshare', [...flags, 'sh', '-c', setup, process.execPath, fileURLToPath(import.meta.url)], inner, 900_000);
-      if (result.code !== 0 || !/^# fail 0$/m.test(result.stdout)) assert.fail(`the Wi-Fi tests failed in the namespace:\n${result.stdout}\n${result.stderr}`);
-      assert.match(result.stdout, /^# pass [1-9]\d*$/m);
+/** Counts IPv4 UDP packets to port 5353 leaving through an interface (AF_PACKET sees transmitted packets). */
+const SNIFFER = `
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[1], 0)); s.settimeout(0.1)
+print('ready', flush=True)
+end = time.time() + float(sys.argv[2]); count = 0
+while time.time() < end:
+    try: p = s.recv(65535)
+    except socket.timeout: continue
+    if len(p) >= 42 and p[12:14] == b'\\x08\\x00' and p[23] == 17:
+        ihl = (p[14] & 15) * 4
+        if struct.unpack('!H', p[14 + ihl + 2:16 + ihl + 2])[0] == 5353: count += 1
+print(count, flush=True)
+`;
+
+/** Re-runs this file in a new network namespace prepared by `setup` (shell), with LIFEBOAT_TEST_NETNS=mode. */
+async function runInNamespace(t: TestContext, mode: string, setup: string): Promise<void> {
+  if (!requireTool(t, 'unshare') || !requireTool(t, 'ip')) return;
+  const flags = process.getuid?.() === 0 ? ['-n'] : ['-r', '-n'];
+  if (spawnSync('unshare', [...flags, 'true']).status !== 0) {
+    if (process.env['CI'] === 'true') assert.fail('cannot create a network namespace (unshare -n), and CI=true');
+    t.skip('this machine does not allow creating network namespaces');
+    return;
+  }
+  // The inner run reports as plain TAP, not to this test runner (which it would do with NODE_TEST_CONTEXT).
+  const { NODE_TEST_CONTEXT: _context, ...outer } = process.env;
+  const script = `${setup} && exec "$0" --test-reporter=tap "$1"`;
+  const result = await run('unshare', [...flags, 'sh', '-c', script, process.execPath, fileURLToPath(import.meta.url)], { ...outer, LIFEBOAT_TEST_NETNS: mode }, 900_000);
+  if (result.code !== 0 || !/^# fail 0$/m.test(result.stdout)) assert.fail(`the tests failed in the namespace:\n${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /^# pass [1-9]\d*$/m);
+}
+
+if (MODE === undefined) {
+  describe('Wi-Fi sync (in private network namespaces)', () => {
+    it('every Wi-Fi test passes inside `unshare -n` with only loopback, multicast enabled on it', (t) =>
+      runInNamespace(t, '1', 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo'));
+
+    it('no mDNS packet of the virtual iPhone leaves loopback, in a namespace with a second interface as the default route', (t) =>
+      runInNamespace(
+        t,
+        'leak',
+        'ip link set lo up && ip link add lb-out type veth peer name lb-peer && ip addr add 10.9.9.1/24 dev lb-out && ip link set lb-out up && ip link set lb-peer up && ip route add default via 10.9.9.2 dev lb-out',
+      ));
+  });
+} else if (MODE === 'leak') {
+  describe('mDNS stays on loopback', () => {
+    const sniff = async (seconds: number, during: () => Promise<void>): Promise<number> => {
+      const child = spawn('python3', ['-c', SNIFFER, 'lb-out', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      assert.equal((await lines.next()).value, 'ready');
+      await during();
+      return Number((await lines.next()).value);
+    };
+
+    it('the virtual iPhone advertising and a discovery pinned to 127.0.0.1 send nothing on lb-out; an unpinned discovery does', async (t) => {
+      if (!requireTool(t, 'python3')) return;
+      let found = 0;
+      const leaked = await sniff(6, async () => {
+        const sim = await startSimHarness({ devices: 2, autoTrust: true, mdns: true, wifiPrefix: '127.0.0' });
+        try {
+          sim.set(sim.usbUdid, 'wifiSync=true');
+          await sim.simulator.networkSettled();
+          found = (await discoverWifiDevices({ timeoutMs: 1500, interfaceAddress: '127.0.0.1' })).length;
+        } finally {
+          await sim.close(); // sends the goodbyes
+        }
+      });
+      assert.equal(found, 2, 'the phones were advertised and found on loopback');
+      assert.equal(leaked, 0, 'no mDNS packet on the other interface');
+      const control = await sniff(3, async () => {
+        await discoverWifiDevices({ timeoutMs: 1000 });
+      });
+      assert.ok(control > 0, 'the check sees mDNS on lb-out when discovery is not pinned (so 0 above means something)');
     });
   });
 } else {
@@ -110,7 +166,9 @@ if (!IN_NAMESPACE) {
         assert.deepEqual(ad.addresses, [address]);
         assert.match(ad.instance, /^[0-9a-f:]{17}@fe80::[0-9a-f:]+\._apple-mobdev2\._tcp\.local$/);
       }
-      assert.deepEqual((await findWifiDevices(wifiRecords(), { timeoutMs: 1500 })).map((d) => d.udid).sort(), [a, b].sort());
+      const started = Date.now();
+      assert.deepEqual((await findWifiDevices(wifiRecords(), { timeoutMs: 20_000 })).map((d) => d.udid).sort(), [a, b].sort());
+      assert.ok(Date.now() - started < 10_000, 'discovery stops as soon as every paired phone has answered');
       const scan = json<{ devices: Array<{ udid: string | null; addresses: string[] }> }>(await lifeboat(['wifi', 'scan', '--json'], noMux));
       assert.deepEqual(scan.devices.map((d) => d.udid).sort(), [a, b].sort());
     });
@@ -205,6 +263,17 @@ if (!IN_NAMESPACE) {
       const next = lastLine<{ type: string; folder: string }>(await lifeboat(['backup', '--udid', b, '--json'], noMux, 180_000));
       assert.equal(store.list(b).length, previous.ids.length + 1);
       assert.deepEqual(await backupFiles(next.folder), await phoneFiles(fsOf(b), false));
+    });
+
+    it('Lifeboat restores a snapshot to the phone over Wi-Fi with no usbmuxd', async () => {
+      const snapshot = new LocalSnapshotStore(join(home, 'vault')).latest(b)!;
+      const expected = await backupFiles(snapshot.deviceDir);
+      fsOf(b).mutate({ kind: 'messages', add: 3 });
+      fsOf(b).mutate({ kind: 'appFiles', add: 2, remove: 1 });
+      assert.notDeepEqual(await phoneFiles(fsOf(b), false), expected, 'the phone changed since the snapshot');
+      const restored = await lifeboat(['restore', '--udid', b, '--snapshot', snapshot.id, '--system', '--remove', '--no-reboot', '--json'], noMux, 180_000);
+      assert.equal(restored.code, 0, restored.stdout + restored.stderr);
+      assert.deepEqual(await phoneFiles(fsOf(b), false), expected);
     });
 
     it('pairing over Wi-Fi is refused with a clear message, as the phone refuses it', async () => {

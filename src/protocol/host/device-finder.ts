@@ -30,13 +30,17 @@ export interface FindOptions {
   readonly mux: UsbmuxClient;
   /** Look for paired phones on Wi-Fi too; the records say which MACs are ours. */
   readonly wifi?: { readonly records: KnownRecords; readonly discovery?: DiscoveryOptions; readonly transport?: TcpTransportOptions };
+  /** The phone the caller wants: discovery stops as soon as it answers. */
+  readonly udid?: string;
 }
 
 const RANK: Record<Connection, number> = { USB: 0, Network: 1, [WIFI_CONNECTION]: 2 };
 
 /** Lists reachable phones. Without Wi-Fi, an unreachable usbmuxd is an error; with it, it means "no USB phones". */
 export async function findDevices(options: FindOptions): Promise<ReachableDevice[]> {
-  const wifiSearch = options.wifi ? findWifiDevices(options.wifi.records, options.wifi.discovery) : Promise.resolve([]);
+  const wifiSearch = options.wifi
+    ? findWifiDevices(options.wifi.records, { ...options.wifi.discovery, ...(options.udid !== undefined ? { udid: options.udid } : {}) })
+    : Promise.resolve([]);
   let muxDevices: MuxDevice[] = [];
   try {
     muxDevices = await options.mux.listDevices();

@@ -8,6 +8,7 @@ import { generatePairingCertificates } from '../lockdown/pairing/certificates.js
 import { createPairRecord, type PairRecord } from '../lockdown/pairing/pair-record.js';
 import type { MuxDevice } from '../usbmux/messages.js';
 import { chooseDevice, mergeDevices } from './device-finder.js';
+import { hostDevices, wifiRecordsDir } from './host-devices.js';
 import { DirectoryPairRecordStore } from './pair-record-dir.js';
 import { matchAdvertisements } from './wifi-devices.js';
 
@@ -94,5 +95,22 @@ describe('DirectoryPairRecordStore (Lifeboat\'s Wi-Fi copies of pair records)', 
     await assert.rejects(store.read('BAD'), (error: Error & { code?: string; hint?: string }) => error.code === 'PAIR_RECORD_DAMAGED' && /wifi on/.test(error.hint ?? ''));
     assert.deepEqual((await store.list()).map((r) => r.udid), ['GOOD']);
     await assert.rejects(store.save('../escape', record), /is not a UDID/);
+  });
+});
+
+describe('hostDevices: when commands look for phones on Wi-Fi', () => {
+  it('only with Wi-Fi pair records (or LIFEBOAT_WIFI=on), never with LIFEBOAT_WIFI=off; the interface is passed on', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lifeboat-hostdev-'));
+    try {
+      const env = { LIFEBOAT_HOME: home, USBMUXD_SOCKET_ADDRESS: 'UNIX:/nonexistent' };
+      assert.equal(hostDevices(env).wifi, undefined, 'no records: no multicast on the network');
+      assert.notEqual(hostDevices({ ...env, LIFEBOAT_WIFI: 'on' }).wifi, undefined);
+      await new DirectoryPairRecordStore(wifiRecordsDir(env)).save('UDID-A', record);
+      assert.deepEqual(hostDevices({ ...env, LIFEBOAT_MDNS_INTERFACE: '127.0.0.1' }).wifi?.discovery, { interfaceAddress: '127.0.0.1' });
+      assert.equal(hostDevices({ ...env, LIFEBOAT_WIFI: 'off' }).wifi, undefined);
+      assert.equal((await hostDevices(env).store.read('UDID-A'))?.hostId, record.hostId, 'usbmuxd unreachable: the Wi-Fi copy is read');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

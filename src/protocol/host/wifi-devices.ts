@@ -13,6 +13,7 @@ import { normalizeMac } from '../mdns/mobdev2.js';
 import { LOCKDOWN_PORT } from '../lockdown/constants.js';
 import { DeviceError, DisconnectedError } from '../errors.js';
 import type { DeviceTransport } from '../transport.js';
+import { sameUdid } from './select-device.js';
 import { openTrustedSession } from './session.js';
 import type { PairRecordStore } from './pair-store.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
@@ -48,11 +49,17 @@ export function matchAdvertisements(advertisements: readonly WifiAdvertisement[]
   return [...out.values()];
 }
 
-/** Browses mDNS and returns the paired phones found (see discoverWifiDevices for the options). */
-export async function findWifiDevices(records: KnownRecords, options: DiscoveryOptions = {}): Promise<WifiDevice[]> {
+/**
+ * Browses mDNS and returns the paired phones found (see discoverWifiDevices for the options). It stops
+ * as soon as every phone with a record — or the one `udid` names — has answered with an address.
+ */
+export async function findWifiDevices(records: KnownRecords, options: DiscoveryOptions & { readonly udid?: string } = {}): Promise<WifiDevice[]> {
   const known = await records.list();
+  const wanted = options.udid === undefined ? known : known.filter((k) => sameUdid(k.udid, options.udid as string));
   if (known.length === 0) return [];
-  return matchAdvertisements(await discoverWifiDevices(options), known);
+  const enough = (seen: readonly WifiAdvertisement[]): boolean =>
+    wanted.length > 0 && matchAdvertisements(seen, wanted).length === wanted.length;
+  return matchAdvertisements(await discoverWifiDevices({ ...options, enough }), known);
 }
 
 /** A transport to the first address of the phone where lockdownd accepts a connection. */

@@ -33,6 +33,8 @@ export interface DiscoveryOptions {
   readonly signal?: AbortSignal;
   /** Only use the network interface with this IPv4 address (all interfaces when unset). */
   readonly interfaceAddress?: string;
+  /** Stop early once this holds for what has been seen (e.g. "the phone we want answered"). */
+  readonly enough?: (seen: readonly WifiAdvertisement[]) => boolean;
 }
 
 interface Seen {
@@ -63,6 +65,10 @@ export function discoverWifiDevices(options: DiscoveryOptions = {}): Promise<Wif
       options.signal?.removeEventListener('abort', onAbort);
       mdns.destroy();
       if (error) return reject(error);
+      resolve(seenSoFar(true));
+    };
+    /** With `fallback`, an instance without address records gets the address its answer came from. */
+    const seenSoFar = (fallback: boolean): WifiAdvertisement[] => {
       const out: WifiAdvertisement[] = [];
       for (const [fqdn, partial] of instances) {
         const parsed = parseMobdev2Instance(fqdn);
@@ -70,10 +76,10 @@ export function discoverWifiDevices(options: DiscoveryOptions = {}): Promise<Wif
         const addresses = new Set(partial.addresses);
         if (partial.host) for (const a of hostAddresses.get(partial.host.toLowerCase()) ?? []) addresses.add(a);
         // A responder that gave no address records is reached at the address it answered from.
-        if (addresses.size === 0 && partial.source) addresses.add(partial.source);
+        if (fallback && addresses.size === 0 && partial.source) addresses.add(partial.source);
         out.push({ instance: parsed.fqdn, wifiMac: parsed.wifiMac, host: partial.host, addresses: [...addresses] });
       }
-      resolve(out);
+      return out;
     };
     function fail(error: Error): void {
       finish(
@@ -114,6 +120,8 @@ export function discoverWifiDevices(options: DiscoveryOptions = {}): Promise<Wif
           if (hostAddresses.size < MAX_INSTANCES) hostAddresses.set(host, set);
         }
       }
+      // Stopping early needs real address records; the answer's source is only a last resort.
+      if (options.enough?.(seenSoFar(false))) finish();
     });
     const ask = (): void => mdns.query({ questions: [{ name: MOBDEV2_SERVICE, type: 'PTR' }] });
     ask();
