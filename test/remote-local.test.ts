@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configPath, loadConfig } from '../src/config/config.js';
 import { syncRemote, type RemoteSyncEvent } from '../src/vault/remote/index.js';
 import { openBackup } from '../src/format/index.js';
-import { fingerprint } from './support/backup-checks.js';
+import { fingerprint, phoneFiles } from './support/backup-checks.js';
 import { makeRemoteFixture, REMOTE_PASSWORD, sentFingerprint, type RemoteFixture } from './support/remote-fixture.js';
 import { requireTool } from './support/require-tool.js';
 import { lifeboat } from './support/sim-harness.js';
@@ -84,15 +84,18 @@ describe('remote copies to a local-path repository', () => {
     const good = await lifeboat(['remote', 'check', 'usb-disk'], fx.env, 120_000);
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stdout, /no errors found/);
-    const packs = readdirSync(join(repo, 'data')).flatMap((d) => readdirSync(join(repo, 'data', d)).map((f) => join(repo, 'data', d, f)));
+    // The biggest pack: file data of the first snapshot.
+    const packs = readdirSync(join(repo, 'data'))
+      .flatMap((d) => readdirSync(join(repo, 'data', d)).map((f) => join(repo, 'data', d, f)))
+      .sort((a, b) => statSync(b).size - statSync(a).size);
     const saved = `${packs[0]!}.aside`;
     renameSync(packs[0]!, saved);
     try {
       const bad = await lifeboat(['--json', 'remote', 'check', 'usb-disk'], fx.env, 120_000);
-      assert.equal(bad.code, 1);
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
       const report = JSON.parse(bad.stdout) as { ok: boolean; problems: string[] };
       assert.equal(report.ok, false);
-      assert.ok(report.problems.some((p) => p.includes('does not exist')), report.problems.join('\n'));
+      assert.ok(report.problems.some((p) => p.includes(basename(packs[0]!)) && p.includes('does not exist')), report.problems.join('\n'));
       assert.match(bad.stderr, /REMOTE_CHECK_FAILED/);
     } finally {
       renameSync(saved, packs[0]!);
@@ -134,6 +137,20 @@ describe('remote copies to a local-path repository', () => {
     assert.doesNotMatch(log, /^ENV RESTIC_PASSWORD=/m);
     assert.doesNotMatch(log, /^ENV LIFEBOAT_REMOTE_PASSWORD=/m, 'the variable it came from is not passed on');
     assert.ok(!readFileSync(configPath(fx.env)).includes(REMOTE_PASSWORD), 'nor in the config');
+  });
+
+  it('restores a remote snapshot to the iPhone (restore --remote), leaving no temporary copy', async (t) => {
+    if (!requireTool(t, 'restic')) return;
+    const first = fx.store.list(fx.udid)[0]!;
+    const phone = (): Promise<Map<string, string>> => phoneFiles(fx.sim.simulator.fileSystem(fx.sim.simulator.phone(fx.udid)!));
+    assert.notDeepEqual(await phone(), fx.phoneFilesAt[0], 'the phone changed since the first snapshot');
+    const restored = await lifeboat(['restore', '--udid', fx.udid, '--remote', 'usb-disk', '--snapshot', first.id, '--system', '--remove', '--no-reboot'], fx.env, 300_000);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(await phone(), fx.phoneFilesAt[0], 'the phone holds what it held at the first snapshot');
+    const temp = join(fx.store.root, 'remote-restores');
+    assert.deepEqual(existsSync(temp) ? readdirSync(temp) : [], []);
+    const usage = await lifeboat(['restore', '--udid', fx.udid, '--remote', 'usb-disk', '--from', fx.home], fx.env);
+    assert.equal(usage.code, 2);
   });
 
   it('remove forgets the remote and its password file but leaves the repository', async (t) => {

@@ -15,7 +15,7 @@ import { selectDevice } from '../../src/protocol/host/select-device.js';
 import { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../../src/vault/local-store.js';
 import { VERIFIED_FILE } from '../../src/vault/verify.js';
-import { fingerprint } from './backup-checks.js';
+import { fingerprint, phoneFiles } from './backup-checks.js';
 import { startSimHarness, type SimHarness } from './sim-harness.js';
 
 export const REMOTE_PASSWORD = 'Zq8#remote-secret-of-the-test!';
@@ -25,6 +25,8 @@ export interface RemoteFixture {
   readonly home: string;
   readonly store: LocalSnapshotStore;
   readonly udid: string;
+  /** What the phone held (domain/path → sha256) when each snapshot was made, oldest first. */
+  readonly phoneFilesAt: Array<Map<string, string>>;
   /** Environment for the CLI: LIFEBOAT_HOME, the recording restic wrapper, the password variable. */
   readonly env: NodeJS.ProcessEnv;
   /** Everything restic was started with so far (argv lines and full environments). */
@@ -41,8 +43,10 @@ export async function makeRemoteFixture(snapshots = 3): Promise<RemoteFixture> {
   const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
   await pairDevice(await transport(), pairs);
   const fs = sim.simulator.fileSystem(sim.simulator.phone(udid)!);
+  const phoneFilesAt: Array<Map<string, string>> = [];
   for (let i = 0; i < snapshots; i++) {
     if (i > 0) fs.mutate(i % 2 === 1 ? { kind: 'photos', add: 2 } : { kind: 'appFiles', add: 5, change: 2 });
+    phoneFilesAt.push(await phoneFiles(fs));
     await backupDevice({ transport: await transport(), pairStore: pairs, store });
   }
   const log = join(home, 'restic-calls.log');
@@ -56,6 +60,7 @@ export async function makeRemoteFixture(snapshots = 3): Promise<RemoteFixture> {
     home,
     store,
     udid,
+    phoneFilesAt,
     env: { ...sim.env, LIFEBOAT_HOME: home, LIFEBOAT_CONFIG: '', LIFEBOAT_RESTIC: wrapper, LIFEBOAT_REMOTE_PASSWORD: REMOTE_PASSWORD, RESTIC_CACHE_DIR: join(home, 'restic-cache') },
     resticLog: () => readFileSync(log, 'utf8'),
     async close() {

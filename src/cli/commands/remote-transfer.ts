@@ -2,6 +2,8 @@
  * The `lifeboat remote` commands that talk to a repository: `sync` (with a progress bar from restic's
  * JSON status, or JSON lines with --json), `snapshots`, `restore` and `check`.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, configuredVaultRoot, loadConfig } from '../../config/config.js';
 import { checkRemote, listRemoteSnapshots, onlyRemoteName, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent, type SyncResult } from '../../vault/remote/index.js';
@@ -58,6 +60,49 @@ function printSyncResult(result: SyncResult): void {
       (result.forgotten.length > 0 ? `, ${result.forgotten.reduce((n, f) => n + f.snapshots.length, 0)} old copies forgotten and pruned` : '') +
       ` (${result.seconds.toFixed(1)} s)`,
   );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * For `lifeboat restore --remote NAME --snapshot ID`: the snapshot restored (and checked) into a
+ * temporary folder in the vault's file system — `<vault>/remote-restores/<pid>-…`, removed by dispose;
+ * folders of processes that died are removed by the next call.
+ */
+export async function fetchRemoteSnapshot(name: string, snapshot: string, source: string | undefined, showPhases: boolean): Promise<{ backupDir: string; sourceName: string; dispose: () => void }> {
+  const file = configPath();
+  const root = join(configuredVaultRoot(), 'remote-restores');
+  if (existsSync(root)) {
+    for (const entry of readdirSync(root)) if (!processAlive(Number.parseInt(entry, 10))) rmSync(join(root, entry), { recursive: true, force: true });
+  }
+  const out = join(root, `${process.pid}-${Date.now()}`);
+  const dispose = (): void => rmSync(out, { recursive: true, force: true });
+  try {
+    const result = await interruptible((signal) =>
+      restoreRemote({
+        config: loadConfig(file),
+        configFile: file,
+        name,
+        snapshot,
+        out,
+        ...(source ? { udid: source } : {}),
+        ...(showPhases ? { onPhase: (message: string) => process.stderr.write(`${message}…\n`) } : {}),
+        signal,
+      }),
+    );
+    if (!result.udid) throw new UsageError(`remote snapshot ${snapshot} was not made by Lifeboat (no device tag); restore it with \`lifeboat remote restore\` and use --from`);
+    return { backupDir: out, sourceName: result.udid, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
 }
 
 export function registerRemoteTransferCommands(remote: Command): void {

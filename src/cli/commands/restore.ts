@@ -13,6 +13,7 @@ import { printLine, type GlobalOptions } from '../output.js';
 import { readPassword } from '../password.js';
 import { createProgressRenderer } from '../progress-bar.js';
 import { UsageError } from './parse.js';
+import { fetchRemoteSnapshot } from './remote-transfer.js';
 import { readManifestEncrypted } from './restore-helpers.js';
 
 interface RestoreOptions extends GlobalOptions {
@@ -25,6 +26,7 @@ interface RestoreOptions extends GlobalOptions {
   readonly copy?: boolean;
   readonly remove?: boolean;
   readonly passwordFile?: string;
+  readonly remote?: string;
 }
 
 /** Accepts `<dir>/<UDID>/Info.plist` or `<dir>/Info.plist`; returns the parent and the folder name. */
@@ -47,13 +49,18 @@ export function registerRestoreCommand(program: Command): void {
     .option('--copy', 'ask the iPhone to copy the backup before restoring')
     .option('--remove', 'remove items on the iPhone that the backup does not hold')
     .option('--password-file <file>', 'password of an encrypted backup (or LIFEBOAT_PASSWORD, or a prompt)')
+    .option('--remote <name>', 'take --snapshot from this remote (fetched and checked first, see `lifeboat remote`)')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<RestoreOptions>();
       if ((options.snapshot === undefined) === (options.from === undefined)) throw new UsageError('give exactly one of --snapshot ID or --from DIR');
+      if (options.remote !== undefined && options.snapshot === undefined) throw new UsageError('--remote takes --snapshot ID (a snapshot the remote holds)');
       const context = deviceContext();
       const transport = await chooseTransport(context, options.udid);
       const sourceUdid = options.source ?? transport.udid;
-      const location = options.snapshot
+      const remoteCopy = options.remote ? await fetchRemoteSnapshot(options.remote, options.snapshot as string, options.source, !options.json) : undefined;
+      const location = remoteCopy
+        ? { backupDir: remoteCopy.backupDir, sourceName: remoteCopy.sourceName }
+        : options.snapshot
         ? (() => {
             // A snapshot held only in the history repository (a disk without hard links) is restored from it first.
             const store = new LocalSnapshotStore(configuredVaultRoot());
@@ -83,6 +90,7 @@ export function registerRestoreCommand(program: Command): void {
         else printLine(`Restore finished in ${result.seconds.toFixed(1)} s.${options.reboot ? ' The iPhone restarts now.' : ''}`);
       } finally {
         renderer.finish();
+        remoteCopy?.dispose();
       }
     });
 }

@@ -71,6 +71,11 @@ const RULES: readonly Rule[] = [
   },
 ];
 
+/** Whether restic's stderr says the repository is locked by someone else. */
+export function saysLocked(stderr: string): boolean {
+  return RULES.find((r) => r.code === 'REMOTE_LOCKED')!.pattern.test(stderr);
+}
+
 /** The stderr lines worth showing: restic's "Fatal:" lines first, else the last few. */
 function keyLines(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { RemoteError, resticFailure } from './errors.js';
+import { RemoteError, resticFailure, saysLocked } from './errors.js';
 import { readEnvFile, type ResolvedRemote } from './settings.js';
 
 const DROPPED_ENV = /^(RESTIC_(PASSWORD|PASSWORD_FILE|PASSWORD_COMMAND|REPOSITORY|REPOSITORY_FILE|KEY_HINT)|LIFEBOAT_(REMOTE_)?PASSWORD|LIFEBOAT_NEW_PASSWORD)$/;
@@ -127,11 +127,17 @@ function abortError(what: string, signal: AbortSignal): RemoteError {
  * is gone, e.g. after kill -9, or older than 30 minutes) and tries once more. A live lock stays.
  */
 export async function runResticUnlocking(remote: ResolvedRemote, args: readonly string[], options: ResticOptions): Promise<ResticRun> {
+  // An accepted non-zero exit (check's 1) may still be a lock conflict: that is never a result.
+  const attempt = async (): Promise<ResticRun> => {
+    const run = await runRestic(remote, args, options);
+    if (run.exitCode !== 0 && saysLocked(run.stderr)) throw resticFailure(options.what, run.exitCode, null, run.stderr);
+    return run;
+  };
   try {
-    return await runRestic(remote, args, options);
+    return await attempt();
   } catch (error) {
     if (!(error instanceof RemoteError) || error.code !== 'REMOTE_LOCKED') throw error;
     await runRestic(remote, ['unlock'], { what: `${options.what} (removing stale locks)`, ...(options.signal ? { signal: options.signal } : {}) });
-    return runRestic(remote, args, options);
+    return attempt();
   }
 }

@@ -15,7 +15,7 @@
  * next prune removes; the next sync starts again from the first missing snapshot, clearing the dead
  * process's lock. Local snapshots are only read.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { configPath } from '../../config/config.js';
 import { resolvePolicy, type LifeboatConfig } from '../../config/schema.js';
@@ -106,7 +106,9 @@ export async function syncRemote(options: SyncRemoteOptions): Promise<SyncResult
   const emit = options.onProgress ?? (() => undefined);
   const signal = options.signal ? { signal: options.signal } : {};
   // One sync per remote at a time on this computer (two would upload the same snapshots twice).
-  const lock = acquireDeviceLock(join(dirname(remote.passwordFile), `${remote.name}.sync-lock`), `a sync to remote "${remote.name}"`);
+  const lockDir = join(dirname(configFile), 'remotes');
+  mkdirSync(lockDir, { recursive: true, mode: 0o700 });
+  const lock = acquireDeviceLock(join(lockDir, `${remote.name}.sync-lock`), `a sync to remote "${remote.name}"`);
   try {
     const store = new LocalSnapshotStore(options.vaultRoot);
     const devices = options.udid ? [options.udid] : vaultDevices(options.vaultRoot);
