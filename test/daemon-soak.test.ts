@@ -3,7 +3,8 @@
  * one on Wi-Fi) whose cables, chargers, Wi-Fi, Low Power Mode and injected backup faults change at
  * random (seeded, so a failure replays). Invariants checked throughout and at the end:
  *   - a device past its staleness threshold always has an active alert that names why;
- *   - at the end every device holds a verified snapshot no older than its threshold, or has such an alert;
+ *   - at the end every device holds a verified snapshot no older than its threshold, or has such an alert
+ *     (and since the last HEALTHY_TAIL_DAYS have no faults and every condition met, every device is fresh);
  *   - zero damaged snapshots: every snapshot in the vault verifies;
  *   - memory (heap after GC) and open file descriptors (/proc/self/fd) stay flat.
  * LIFEBOAT_SOAK_DAYS shortens or lengthens it.
@@ -26,6 +27,8 @@ const gc = runInNewContext('gc') as () => void;
 const DAYS = Number(process.env['LIFEBOAT_SOAK_DAYS'] ?? 200);
 const STEP = 12 * HOUR;
 const STALE_HOURS = 7 * 24;
+/** Days at the end with no faults and every condition met. */
+const HEALTHY_TAIL_DAYS = 4;
 const FAULTS = ['disconnect-after:48KB', 'error:42', 'storage-full', 'malformed'];
 
 /** mulberry32: a small seeded PRNG, so a failing soak replays exactly. */
@@ -89,6 +92,12 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
           const settings: string[] = [];
           // Phone 2 is away for ten days in the middle: it must go stale, be alerted, and recover.
           const away = index === 2 && day >= DAYS / 2 && day < DAYS / 2 + 10;
+          if (day >= DAYS - HEALTHY_TAIL_DAYS) {
+            // The last days are healthy, so every phone must end with a fresh, verified snapshot.
+            const healthy = ['fault=none', 'lowPower=false', 'battery=80', index === 1 ? 'wifi=true' : 'plugged=true', 'charging=true'];
+            if (day === DAYS - HEALTHY_TAIL_DAYS) sim.set(udid, ...healthy);
+            continue;
+          }
           if (index === 1) {
             if (s.wifi ? random() < 0.1 : random() < 0.5) settings.push(`wifi=${!s.wifi}`);
             if (random() < 0.3) settings.push(`charging=${!s.charging}`);
@@ -96,8 +105,8 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
             if (s.plugged) settings.push('plugged=false');
           } else if (s.plugged ? random() < 0.15 : random() < 0.5) settings.push(`plugged=${!s.plugged}`);
           if (s.fault === 'none' ? random() < 0.15 : random() < 0.4) settings.push(`fault=${s.fault === 'none' ? FAULTS[Math.floor(random() * FAULTS.length)] : 'none'}`);
-          if (random() < 0.05) settings.push(`lowPower=${!s.lowPower}`);
-          if (random() < 0.1) settings.push(`battery=${Math.floor(random() * 100)}`);
+          if (s.lowPower ? random() < 0.5 : random() < 0.05) settings.push(`lowPower=${!s.lowPower}`);
+          if (random() < 0.1) settings.push(`battery=${10 + Math.floor(random() * 91)}`);
           if (settings.length > 0) sim.set(udid, ...settings);
           if (random() < 0.25) sim.simulator.fileSystem(phone).mutate({ kind: 'photos', add: 1 });
         }
@@ -148,6 +157,8 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
           report.push(`${udid}: alerted — ${alert.title}`);
         }
       }
+
+      assert.ok(report.every((line) => line.includes(': fresh, verified')), `after ${HEALTHY_TAIL_DAYS} healthy days every phone is fresh:\n${report.join('\n')}`);
 
       // Zero damaged snapshots, and never a damaged snapshot reported by the after-backup verify.
       let snapshots = 0;
