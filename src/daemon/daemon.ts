@@ -20,6 +20,8 @@ import type { MuxDevice } from '../protocol/usbmux/messages.js';
 import { describeError, LifeboatError } from '../util/errors.js';
 import { LocalSnapshotStore } from '../vault/local-store.js';
 import { defaultRetention, freeBytes, nextBackupEstimate, type RetentionStep, type SyncRemote } from './after-backup.js';
+import { explainFailure } from './doctor/index.js';
+import { syncRemote } from '../vault/remote/index.js';
 import { AlertCenter } from './alerts/center.js';
 import { channelsFromConfig, type AlertChannel } from './alerts/channels.js';
 import { deviceAlerts } from './alerts/rules.js';
@@ -110,7 +112,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.db = HistoryDb.open(join(options.dataHome, 'history.db'));
     this.mux = options.mux ?? new UsbmuxClient();
     this.pairs = options.pairs ?? new UsbmuxPairRecordStore(this.mux);
-    this.explain = options.explainFailure ?? fallbackExplainFailure;
+    this.explain = options.explainFailure ?? explainWithDoctor;
     this.center = new AlertCenter(this.db, () => this.options.channels ?? channelsFromConfig(this.config().alerts), this.clock, (alert) => {
       this.log(`alert: ${alert.title} → ${alert.channels.join(', ') || 'no channel configured'}`);
       this.emit('alert', alert);
@@ -403,7 +405,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
           policy,
           config,
           retention: this.options.retention ?? defaultRetention,
-          syncRemote: this.options.syncRemote,
+          syncRemote: this.options.syncRemote ?? syncRemote,
           signal: abort.signal,
           onEvent: (event) => {
             if (entry.run) entry.run.progress = event;
@@ -522,3 +524,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     };
   }
 }
+
+/**
+ * The doctor explains failures it can place (trust, lock, disk, password, disconnects); for the rest
+ * its finding is a generic "the backup failed", and the error's own first clause (kept by the
+ * fallback) says more in an alert's title.
+ */
+const explainWithDoctor: ExplainFailure = (error, udid) => {
+  const finding = explainFailure(error, udid);
+  return finding.id === 'backup-failed' ? fallbackExplainFailure(error, udid) : finding;
+};

@@ -51,6 +51,15 @@ export function explainFailure(error: unknown, udid: string): Finding {
     case 'PAIR_RECORD_DAMAGED':
       return F.pairingInvalid(udid, message);
     case 'DEVICE_DISCONNECTED':
+      // Mid-backup: say that it went away during the backup (what happened), and how to resume.
+      return {
+        id: 'disconnected-during-backup',
+        severity: 'critical',
+        udid,
+        title: 'The iPhone was disconnected during the backup',
+        explanation: `${message}.`,
+        fix: hint ?? 'Reconnect the iPhone (cable, or the same Wi-Fi network with Wi-Fi sync on) and keep it connected until the backup ends; it is retried automatically.',
+      };
     case 'DEVICE_NOT_FOUND':
       return { ...F.notConnected(udid, undefined), explanation: `${message}. ${F.notConnected(udid, undefined).explanation}` };
     case 'TIMEOUT':
