@@ -3,10 +3,19 @@
  * making writes durable (a file-system sync, a directory fsync after a rename).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Recreates `from`'s tree at `to` with hard links for files (cp -al). */
+/**
+ * The modification time every directory of a fresh staging folder is given once its links are made.
+ * Adding, removing or renaming an entry sets a directory's mtime to the present, so at commit a
+ * directory still at this time holds exactly the links it started with (the engine never writes into
+ * an existing inode), and its files' digests are carried over without a stat per file. A fixed time in
+ * the past cannot be confused with a change, however coarse the file system's clock.
+ */
+export const UNTOUCHED_DIR_MTIME = new Date(Date.UTC(2001, 0, 1));
+
+/** Recreates `from`'s tree at `to` with hard links for files (cp -al); directories marked untouched. */
 export function linkTree(from: string, to: string): number {
   let count = 0;
   const walk = (source: string, target: string): void => {
@@ -22,6 +31,8 @@ export function linkTree(from: string, to: string): number {
       }
       // Anything else (symlinks, sockets) has no place in a backup folder and is not carried over.
     }
+    // After its entries (post-order): marking a child does not touch its parent's mtime.
+    utimesSync(target, UNTOUCHED_DIR_MTIME, UNTOUCHED_DIR_MTIME);
   };
   walk(from, to);
   return count;

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDeviceLock, type DeviceLock } from './device-lock.js';
-import { fsyncDirectory, linkTree, syncFileSystem } from './durable-fs.js';
+import { fsyncDirectory, linkTree, syncFileSystem, UNTOUCHED_DIR_MTIME } from './durable-fs.js';
 import { crashPoint } from './crash-point.js';
 import { copyTree, demoteOlderFolders, supportsHardLinks } from './copy-history.js';
 import { readDigests, recordDigests, type FileDigest } from './digests.js';
@@ -237,7 +237,7 @@ export class LocalSnapshotStore {
         const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
         // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
         const base = basedOn ? this.ref(udid, basedOn) : undefined;
-        const counts = copied ? recordDigests(deviceDir, run, undefined, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined);
+        const counts = copied ? recordDigests(deviceDir, run, undefined, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined, undefined, UNTOUCHED_DIR_MTIME.getTime());
         const full: SnapshotMeta = {
           id,
           udid,
