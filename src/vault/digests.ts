@@ -47,13 +47,23 @@ export function hashFile(path: string): { sha256: string; size: number } {
 }
 
 /** Every regular file under `root`, as '/'-separated relative paths, sorted. */
-export function walkFiles(root: string): Array<{ path: string; size: number; inode: number; mtimeMs: number }> {
+export function walkFiles(
+  root: string,
+  /** Files of directories whose mtime is still `untouched.mtimeMs` are taken from `untouched.known` without a stat. */
+  untouched?: { readonly mtimeMs: number; readonly known: ReadonlyMap<string, FileDigest> },
+): Array<{ path: string; size: number; inode: number; mtimeMs: number }> {
   const out: Array<{ path: string; size: number; inode: number; mtimeMs: number }> = [];
   const walk = (dir: string, prefix: string): void => {
+    const unchanged = untouched !== undefined && lstatSync(dir).mtimeMs === untouched.mtimeMs;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(join(dir, entry.name), rel);
       else if (entry.isFile()) {
+        const known = unchanged ? untouched.known.get(rel) : undefined;
+        if (known) {
+          out.push({ path: rel, size: known.size, inode: known.inode, mtimeMs: Number.NaN });
+          continue;
+        }
         const stat = lstatSync(join(dir, entry.name));
         out.push({ path: rel, size: stat.size, inode: stat.ino, mtimeMs: stat.mtimeMs });
       }
@@ -103,13 +113,18 @@ export function recordDigests(
   fresh?: ReadonlyMap<number, KnownDigest>,
   /** Copies (no hard links): digests by the copy's inode, valid while its modification time is unchanged. */
   copied?: ReadonlyMap<number, { digest: FileDigest; mtimeMs: number }>,
+  /** The mtime linkTree gave the staging folder's directories (see durable-fs.ts UNTOUCHED_DIR_MTIME). */
+  untouchedDirMtimeMs?: number,
 ): { files: number; bytes: number; newBytes: number } {
   const byInode = new Map<number, KnownDigest>();
   for (const digest of previous ?? []) byInode.set(digest.inode, digest);
   const lines: string[] = [];
   let bytes = 0;
   let newBytes = 0;
-  const files = walkFiles(deviceDir);
+  const files = walkFiles(
+    deviceDir,
+    untouchedDirMtimeMs !== undefined && previous ? { mtimeMs: untouchedDirMtimeMs, known: new Map(previous.map((d) => [d.path, d])) } : undefined,
+  );
   for (const file of files) {
     const written = fresh?.get(file.inode);
     const copy = copied?.get(file.inode);

@@ -19,11 +19,11 @@
  * snapshot, every commit also saves the snapshot in devices/<UDID>/history.restic, and older snapshots
  * keep only their metadata folder (`heldIn: 'restic'`); `materialise` brings one back as a folder.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDeviceLock, type DeviceLock } from './device-lock.js';
+import { fsyncDirectory, linkTree, syncFileSystem, UNTOUCHED_DIR_MTIME } from './durable-fs.js';
 import { crashPoint } from './crash-point.js';
 import { copyTree, demoteOlderFolders, supportsHardLinks } from './copy-history.js';
 import { readDigests, recordDigests, type FileDigest, type KnownDigest } from './digests.js';
@@ -241,7 +241,7 @@ export class LocalSnapshotStore {
         const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
         // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
         const base = basedOn ? this.ref(udid, basedOn) : undefined;
-        const counts = copied ? recordDigests(deviceDir, run, undefined, options?.knownDigests, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined, options?.knownDigests);
+        const counts = copied ? recordDigests(deviceDir, run, undefined, options?.knownDigests, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined, options?.knownDigests, undefined, UNTOUCHED_DIR_MTIME.getTime());
         const full: SnapshotMeta = {
           id,
           udid,
@@ -296,42 +296,4 @@ export class LocalSnapshotStore {
   }
 }
 
-/** Recreates `from`'s tree at `to` with hard links for files (cp -al). */
-export function linkTree(from: string, to: string): number {
-  let count = 0;
-  const walk = (source: string, target: string): void => {
-    for (const entry of readdirSync(source, { withFileTypes: true })) {
-      const s = join(source, entry.name);
-      const t = join(target, entry.name);
-      if (entry.isDirectory()) {
-        mkdirSync(t);
-        walk(s, t);
-      } else if (entry.isFile()) {
-        linkSync(s, t);
-        count++;
-      }
-      // Anything else (symlinks, sockets) has no place in a backup folder and is not carried over.
-    }
-  };
-  walk(from, to);
-  return count;
-}
-
-/**
- * Makes everything written under `dir` durable with one call instead of an fsync per file: `sync -f`
- * (coreutils) asks the kernel to flush the whole file system. Where it is unavailable we fall back to
- * a full `sync`.
- */
-export function syncFileSystem(dir: string): void {
-  const result = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
-  if (result.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
-}
-
-export function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+export { fsyncDirectory, linkTree, syncFileSystem } from './durable-fs.js';

@@ -11,7 +11,8 @@ import { existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { openBackup, parsePlistDict, readManifest, readStatus } from '../format/index.js';
 import { describeError } from '../util/errors.js';
-import { hashFile, readDigests, walkFiles } from './digests.js';
+import { readDigests, walkFiles, type FileDigest as FileDigestLike } from './digests.js';
+import { hashFiles } from './parallel-hash.js';
 import type { LocalSnapshotStore, SnapshotRef } from './local-store.js';
 
 export const VERIFIED_FILE = 'lifeboat-verified.json';
@@ -81,6 +82,8 @@ export async function verifySnapshot(ref: SnapshotRef, options: VerifyOptions = 
   let bytesChecked = 0;
   const digests = readDigests(ref.backupDir);
   if (!digests) notes.push('no digest record (snapshot made before digests were recorded): content is checked against Manifest.db only');
+  // Sizes first (missing and truncated files need no hashing), then every remaining file hashed on all cores.
+  const toHash: FileDigestLike[] = [];
   for (const digest of digests ?? []) {
     const path = join(ref.deviceDir, digest.path);
     let size: number;
@@ -96,12 +99,23 @@ export async function verifySnapshot(ref: SnapshotRef, options: VerifyOptions = 
       problems.push({ kind: 'truncated', path: digest.path, detail: `${size} bytes instead of ${digest.size}` });
       continue;
     }
-    const actual = hashFile(path);
+    toHash.push(digest);
+  }
+  const outcomes = await hashFiles(
+    toHash.map((d) => join(ref.deviceDir, d.path)),
+    toHash.map((d) => d.size),
+    options.onProgress,
+  );
+  toHash.forEach((digest, i) => {
+    const actual = outcomes[i];
+    if (!actual || 'error' in actual) {
+      problems.push({ kind: 'missing', path: digest.path, detail: `cannot be read: ${actual ? actual.error : 'no result'}` });
+      return;
+    }
     filesChecked++;
     bytesChecked += actual.size;
-    options.onProgress?.(actual.size);
     if (actual.sha256 !== digest.sha256) problems.push({ kind: 'changed', path: digest.path, detail: 'the content differs from what was backed up (bit rot or tampering)' });
-  }
+  });
   if (digests) {
     const recorded = new Set(digests.map((d) => d.path));
     for (const file of walkFiles(ref.deviceDir)) {
