@@ -48,6 +48,13 @@ export interface UploadProgress {
 /** A file stored: its new inode, size and sha256 (hex), for the snapshot's digest record. */
 export type StoredFileListener = (inode: number, size: number, sha256: string) => void;
 
+export interface UploadHooks {
+  readonly onStored?: StoredFileListener;
+  /** Every backup path the device names, before it is checked (see LoopOptions.changedPaths). */
+  readonly onPath?: (backupPath: string) => void;
+  readonly writeback?: EarlyWriteback;
+}
+
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Data of one file held before it is written: a small file is written once, whole. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -59,9 +66,9 @@ export async function receiveUploads(
   root: BackupRoot,
   onProgress: UploadProgress,
   readOptions: ReadOptions,
-  onStored?: StoredFileListener,
-  writeback?: EarlyWriteback,
+  hooks: UploadHooks = {},
 ): Promise<UploadOutcome> {
+  const { onStored, onPath, writeback } = hooks;
   let files = 0;
   let bytes = 0;
   let errorCode = 0;
@@ -82,6 +89,7 @@ export async function receiveUploads(
     let backupPath = readNameNow(reader);
     if (backupPath === NOT_BUFFERED) backupPath = await readName(reader, readOptions);
     if (backupPath === undefined) break;
+    onPath?.(backupPath);
 
     let target: string | undefined;
     try {

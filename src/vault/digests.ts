@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { VaultError } from './errors.js';
 
 export const DIGESTS_FILE = 'lifeboat-digests.tsv.gz';
@@ -45,21 +45,67 @@ export function hashFile(path: string): { sha256: string; size: number } {
   return { sha256: hash.digest('hex'), size };
 }
 
+interface WalkedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly inode: number;
+}
+
+const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
 /** Every regular file under `root`, as '/'-separated relative paths, sorted. */
-export function walkFiles(root: string): Array<{ path: string; size: number; inode: number }> {
-  const out: Array<{ path: string; size: number; inode: number }> = [];
-  const walk = (dir: string, prefix: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(join(dir, entry.name), rel);
-      else if (entry.isFile()) {
-        const stat = lstatSync(join(dir, entry.name));
-        out.push({ path: rel, size: stat.size, inode: stat.ino });
-      }
+export function walkFiles(root: string): WalkedFile[] {
+  const out: WalkedFile[] = [];
+  walkInto(root, '', out);
+  return out.sort(byPath);
+}
+
+/** Adds the regular files under `dir` (whose relative path is `prefix`) to `out`, unsorted. */
+function walkInto(dir: string, prefix: string, out: WalkedFile[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    // Concatenation, not join(): names from readdir hold no separators, and join's normalising
+    // was a large share of the commit's garbage on 100,000 files.
+    const absolute = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) walkInto(absolute, rel, out);
+    else if (entry.isFile()) {
+      const stat = lstatSync(absolute);
+      out.push({ path: rel, size: stat.size, inode: stat.ino });
     }
+  }
+}
+
+/**
+ * The files of `deviceDir` when it started as hard links to the files `previous` lists and only
+ * the paths in `changed` (relative, '/'-separated; '' for everything) may have been touched since:
+ * every listed file not under a changed path is still that inode, so only the changed paths are
+ * looked at. Undefined when it cannot tell (then walk everything).
+ */
+function filesAfterChanges(deviceDir: string, previous: readonly FileDigest[], changed: ReadonlySet<string>): WalkedFile[] | undefined {
+  if (changed.has('')) return undefined;
+  // Only plain relative paths can be looked at without leaving the folder; anything else: walk all.
+  for (const path of changed) if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) return undefined;
+  // Keep only the outermost changed paths: walking a folder covers everything below it.
+  const roots = new Set<string>();
+  const underAny = (path: string, set: ReadonlySet<string>): boolean => {
+    for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) if (set.has(path.slice(0, at))) return true;
+    return set.has(path);
   };
-  walk(root, '');
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const path of [...changed].sort((a, b) => a.length - b.length)) if (!underAny(path, roots)) roots.add(path);
+  const out: WalkedFile[] = [];
+  for (const digest of previous) if (!underAny(digest.path, roots)) out.push(digest);
+  for (const root of roots) {
+    const absolute = `${deviceDir}/${root}`;
+    let stat;
+    try {
+      stat = lstatSync(absolute);
+    } catch {
+      continue; // removed, or never created
+    }
+    if (stat.isDirectory()) walkInto(absolute, root, out);
+    else if (stat.isFile()) out.push({ path: root, size: stat.size, inode: stat.ino });
+  }
+  return out.sort(byPath);
 }
 
 export function readDigests(snapshotDir: string): FileDigest[] | undefined {
@@ -100,6 +146,7 @@ export function recordDigests(
   snapshotDir: string,
   previous: readonly FileDigest[] | undefined,
   fresh?: ReadonlyMap<number, KnownDigest>,
+  changed?: ReadonlySet<string>,
 ): { files: number; bytes: number; newBytes: number } {
   const byInode = new Map<number, KnownDigest>();
   for (const digest of previous ?? []) byInode.set(digest.inode, digest);
@@ -111,7 +158,9 @@ export function recordDigests(
   const lines: string[] = [];
   let bytes = 0;
   let newBytes = 0;
-  const files = walkFiles(deviceDir);
+  // With the list of what changed, an incremental looks only at that (~100,000 lstat calls saved on a
+  // big phone with nothing new); without it, every file is looked at.
+  const files = (previous && changed ? filesAfterChanges(deviceDir, previous, changed) : undefined) ?? walkFiles(deviceDir);
   for (const file of files) {
     const known = byInode.get(file.inode);
     let sha256: string;
@@ -127,7 +176,9 @@ export function recordDigests(
   }
   const target = join(snapshotDir, DIGESTS_FILE);
   const temp = `${target}.tmp`;
-  writeFileSync(temp, gzipSync(Buffer.from(lines.join(''), 'utf8'), { level: 1 }));
+  // Huffman-only: sha256 hex gains nothing from string matching, so this is as small as level 1
+  // (measured: 1.91 vs 1.93 MB for 30,000 files) in two thirds of the time. Still plain gzip.
+  writeFileSync(temp, gzipSync(Buffer.from(lines.join(''), 'utf8'), { level: 1, strategy: zlibConstants.Z_HUFFMAN_ONLY }));
   renameSync(temp, target);
   return { files: files.length, bytes, newBytes };
 }
