@@ -14,6 +14,7 @@
  * Targets (issue 6): growth ≤ 1.5× the changed bytes; unchanged commit < 2 s for 100,000 files;
  * verify ≥ 80 % of sha256sum's rate. Figures go into docs/benchmarks.md between the vault markers.
  */
+import { sectionMarkers } from './doc-section.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,8 +35,8 @@ import { verifySnapshot } from '../src/vault/verify.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LIFEBOAT = join(ROOT, 'bin', 'lifeboat.js');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-export const VAULT_BEGIN = '<!-- vault benchmark: begin (bench/vault.ts) -->';
-export const VAULT_END = '<!-- vault benchmark: end -->';
+/** The vault suite's generated section of docs/benchmarks.md (see bench/doc-section.ts). */
+export const { begin: VAULT_BEGIN, end: VAULT_END } = sectionMarkers('vault');
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);

@@ -48,6 +48,13 @@ export interface LoopOptions {
   readonly storedDigests?: Map<number, StoredDigest>;
   /** Flush large received files while the transfer goes on (see early-writeback.ts); backups only. */
   readonly earlyWriteback?: boolean;
+  /**
+   * Filled with every path (relative to the backup folder, as the device sent it) that a file
+   * operation may have changed: uploads, moves (both ends), removals, copies. Whatever is not under
+   * one of them is exactly as the operation found it, so the snapshot's digest record can carry it
+   * over without looking (src/vault/digests.ts).
+   */
+  readonly changedPaths?: Set<string>;
 }
 
 export interface StoredDigest {
@@ -119,6 +126,12 @@ async function answerDevice(
   const report = (): void => options.onProgress?.({ ...progress });
   let bytesSent = 0;
   const digests = options.storedDigests;
+  const changed = options.changedPaths;
+  const touch = changed
+    ? (path: string): void => {
+        changed.add(path);
+      }
+    : undefined;
   const onStored = digests ? (inode: number, size: number, sha256: string): void => {
         digests.set(inode, { size, sha256 });
       } : undefined;
@@ -147,7 +160,7 @@ async function answerDevice(
           progress.files += files;
           progress.bytes += bytes;
           if (files > 0) report();
-        }, readOptions, onStored, writeback);
+        }, readOptions, { ...(onStored ? { onStored } : {}), ...(touch ? { onPath: touch } : {}), ...(writeback ? { writeback } : {}) });
         for (const error of outcome.remoteErrors) remoteErrors.push(error);
         noteStatus(outcome.errorCode, outcome.errorDescription);
         await channel.send(statusResponse(outcome.errorCode, outcome.errorDescription, {}));
@@ -182,6 +195,12 @@ async function answerDevice(
         const moves = message[1];
         if (!isPlistDict(moves) || Object.values(moves).some((v) => typeof v !== 'string')) throw new ProtocolError(`${name}: the move list is malformed`);
         progress.devicePercent = percentAt(message, 3) ?? progress.devicePercent;
+        if (touch) {
+          for (const [from, to] of Object.entries(moves)) {
+            touch(from);
+            touch(to as string);
+          }
+        }
         const result = moveItems(root, Object.entries(moves) as Array<[string, string]>);
         noteStatus(result.code, result.description);
         await channel.send(statusResponse(result.code, result.description, {}));
@@ -193,6 +212,7 @@ async function answerDevice(
         const paths = message[1];
         if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new ProtocolError(`${name}: the path list is malformed`);
         progress.devicePercent = percentAt(message, 3) ?? progress.devicePercent;
+        if (touch) for (const path of paths as string[]) touch(path);
         const result = removeItems(root, paths as string[]);
         await channel.send(statusResponse(result.code, result.description, {}));
         report();
@@ -202,6 +222,7 @@ async function answerDevice(
         const from = dlArgument(message, 1);
         const to = dlArgument(message, 2);
         if (typeof from !== 'string' || typeof to !== 'string') throw new ProtocolError('DLMessageCopyItem: source or destination missing');
+        touch?.(to);
         const result = copyItem(root, from, to);
         digests?.clear();
         noteStatus(result.code, result.description);

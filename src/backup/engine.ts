@@ -112,8 +112,10 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
       await mb2.sendRequest('Backup', udid, udid, options.full ? { ForceFullBackup: true } : undefined);
       root = new BackupRoot(staging.backupDir, [udid]);
       const storedDigests = new Map<number, StoredDigest>();
+      const changedPaths = new Set<string>();
       const loop = await runDeviceLinkLoop(mb2.channel, root, {
         storedDigests,
+        changedPaths,
         earlyWriteback: true,
         ...(options.signal ? { signal: options.signal } : {}),
         ...options.loop,
@@ -136,7 +138,7 @@ export async function backupDevice(options: BackupOptions): Promise<BackupResult
         deviceName: typeof values.all['DeviceName'] === 'string' ? values.all['DeviceName'] : undefined,
         filesReceived: loop.filesReceived,
         bytesReceived: loop.bytesReceived,
-      }, { knownDigests: storedDigests });
+      }, { knownDigests: storedDigests, changedPaths: relativeToDevice(changedPaths, udid) });
       notifications.post(SyncNotification.DID_FINISH);
       return {
         snapshot,
@@ -177,6 +179,24 @@ async function gatherExtras(lockdown: LockdownClient, afc: AfcClient): Promise<D
     if (data) itunesFiles[name] = data;
   }
   return { applications, installedApplications, itunesFiles };
+}
+
+/**
+ * The device paths the phone changed, relative to its Finder folder (what the vault's commit wants),
+ * plus Info.plist, which the engine writes itself. A path naming the folder itself becomes '' (all).
+ */
+function relativeToDevice(devicePaths: ReadonlySet<string>, udid: string): Set<string> {
+  const out = new Set<string>(['Info.plist']);
+  for (const raw of devicePaths) {
+    const path = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+    // A path with an empty, '.' or '..' segment was refused and changed nothing; it must not send
+    // the commit's walk outside the folder either.
+    if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) continue;
+    if (path === udid) out.add('');
+    else if (path.startsWith(`${udid}/`)) out.add(path.slice(udid.length + 1));
+    // Anything else was refused (outside the device's folder) and changed nothing.
+  }
+  return out;
 }
 
 /** What the phone asked for and was refused (a phone that does this is broken or hostile). */

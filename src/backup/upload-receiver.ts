@@ -21,7 +21,7 @@
  * The syscalls stay synchronous: writing on the thread pool was measured too, and cost more CPU
  * (thread hand-offs, directory-lock contention) than it saved on a two-core machine.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FileCode, NOT_BUFFERED, readBlockHeader, readBlockHeaderNow, readName, readNameNow } from '../protocol/services/mobilebackup2/file-stream.js';
@@ -48,6 +48,13 @@ export interface UploadProgress {
 /** A file stored: its new inode, size and sha256 (hex), for the snapshot's digest record. */
 export type StoredFileListener = (inode: number, size: number, sha256: string) => void;
 
+export interface UploadHooks {
+  readonly onStored?: StoredFileListener;
+  /** Every backup path the device names, before it is checked (see LoopOptions.changedPaths). */
+  readonly onPath?: (backupPath: string) => void;
+  readonly writeback?: EarlyWriteback;
+}
+
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Data of one file held before it is written: a small file is written once, whole. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -59,9 +66,9 @@ export async function receiveUploads(
   root: BackupRoot,
   onProgress: UploadProgress,
   readOptions: ReadOptions,
-  onStored?: StoredFileListener,
-  writeback?: EarlyWriteback,
+  hooks: UploadHooks = {},
 ): Promise<UploadOutcome> {
+  const { onStored, onPath, writeback } = hooks;
   let files = 0;
   let bytes = 0;
   let errorCode = 0;
@@ -82,6 +89,7 @@ export async function receiveUploads(
     let backupPath = readNameNow(reader);
     if (backupPath === NOT_BUFFERED) backupPath = await readName(reader, readOptions);
     if (backupPath === undefined) break;
+    onPath?.(backupPath);
 
     let target: string | undefined;
     try {
@@ -146,23 +154,20 @@ class IncomingFile {
   private fd: number | undefined;
   private failed = false;
   private size = 0;
-  private readonly hash: Hash | undefined;
+  /** Incremental sha256, only for files written in several batches. */
+  private hash: Hash | undefined;
+  private sha256: string | undefined;
 
   constructor(
     private readonly target: string,
     private readonly backupPath: string,
     private readonly fail: (code: number, description: string) => void,
-    withDigest: boolean,
-  ) {
-    this.hash = withDigest ? createHash('sha256') : undefined;
-  }
+    private readonly withDigest: boolean,
+  ) {}
 
   data(chunks: Buffer[], length: number): void {
     if (this.failed) return;
-    for (const chunk of chunks) {
-      this.pending.push(chunk);
-      this.hash?.update(chunk);
-    }
+    for (const chunk of chunks) this.pending.push(chunk);
     this.pendingBytes += length;
     this.size += length;
     if (this.pendingBytes >= WRITE_BATCH_BYTES) this.flush(false);
@@ -184,7 +189,7 @@ class IncomingFile {
     if (writeback && !this.failed && this.size >= EARLY_WRITEBACK_BYTES) {
       // Flushed and closed in the background; a failure there fails the backup (see EarlyWriteback).
       writeback.hand(fd, this.backupPath);
-      if (onStored && this.hash && inode !== undefined) onStored(inode, this.size, this.hash.digest('hex'));
+      if (onStored && this.sha256 !== undefined && inode !== undefined) onStored(inode, this.size, this.sha256);
       return true;
     }
     try {
@@ -198,7 +203,7 @@ class IncomingFile {
       this.removeQuietly();
       return false;
     }
-    if (onStored && this.hash && inode !== undefined) onStored(inode, this.size, this.hash.digest('hex'));
+    if (onStored && this.sha256 !== undefined && inode !== undefined) onStored(inode, this.size, this.sha256);
     return true;
   }
 
@@ -225,12 +230,22 @@ class IncomingFile {
     const length = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
+    // A file written at once (nearly all of them) is hashed in one call — createHash() per file cost
+    // more than hashing a small file's bytes; a larger one is hashed batch by batch.
+    const whole = last && this.hash === undefined ? (chunks.length === 1 ? (chunks[0] as Buffer) : length <= WRITE_BATCH_BYTES ? joined(chunks, length) : undefined) : undefined;
+    if (this.withDigest) {
+      if (whole) this.sha256 = hashOnce('sha256', whole, 'hex');
+      else {
+        this.hash ??= createHash('sha256');
+        for (const chunk of chunks) this.hash.update(chunk);
+        if (last) this.sha256 = this.hash.digest('hex');
+      }
+    }
     try {
       this.fd ??= createNew(this.target);
       if (length === 0) return;
       const fd = this.fd;
-      if (last && chunks.length === 1) writeAll(fd, chunks[0] as Buffer);
-      else if (last && length <= WRITE_BATCH_BYTES) writeAll(fd, joined(chunks, length));
+      if (whole) writeAll(fd, whole);
       else writevAll(fd, chunks);
     } catch (error) {
       this.ioFailed(error);

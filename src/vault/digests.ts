@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { crashPoint } from './crash-point.js';
 import { VaultError } from './errors.js';
 
@@ -46,31 +46,81 @@ export function hashFile(path: string): { sha256: string; size: number } {
   return { sha256: hash.digest('hex'), size };
 }
 
+interface WalkedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly inode: number;
+  /** Absent when the entry was taken from the previous record without a stat. */
+  readonly mtimeMs?: number;
+}
+
+/** Directories whose mtime is still `mtimeMs` (never written since linkTree) hold the files `known` lists. */
+interface Untouched {
+  readonly mtimeMs: number;
+  readonly known: ReadonlyMap<string, FileDigest>;
+}
+
+const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
 /** Every regular file under `root`, as '/'-separated relative paths, sorted. */
-export function walkFiles(
-  root: string,
-  /** Files of directories whose mtime is still `untouched.mtimeMs` are taken from `untouched.known` without a stat. */
-  untouched?: { readonly mtimeMs: number; readonly known: ReadonlyMap<string, FileDigest> },
-): Array<{ path: string; size: number; inode: number; mtimeMs: number }> {
-  const out: Array<{ path: string; size: number; inode: number; mtimeMs: number }> = [];
-  const walk = (dir: string, prefix: string): void => {
-    const unchanged = untouched !== undefined && lstatSync(dir).mtimeMs === untouched.mtimeMs;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(join(dir, entry.name), rel);
-      else if (entry.isFile()) {
-        const known = unchanged ? untouched.known.get(rel) : undefined;
-        if (known) {
-          out.push({ path: rel, size: known.size, inode: known.inode, mtimeMs: Number.NaN });
-          continue;
-        }
-        const stat = lstatSync(join(dir, entry.name));
-        out.push({ path: rel, size: stat.size, inode: stat.ino, mtimeMs: stat.mtimeMs });
+export function walkFiles(root: string, untouched?: Untouched): WalkedFile[] {
+  const out: WalkedFile[] = [];
+  walkInto(root, '', out, untouched);
+  return out.sort(byPath);
+}
+
+/** Adds the regular files under `dir` (whose relative path is `prefix`) to `out`, unsorted. */
+function walkInto(dir: string, prefix: string, out: WalkedFile[], untouched?: Untouched): void {
+  const unchanged = untouched !== undefined && lstatSync(dir).mtimeMs === untouched.mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    // Concatenation, not join(): names from readdir hold no separators, and join's normalising
+    // was a large share of the commit's garbage on 100,000 files.
+    const absolute = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) walkInto(absolute, rel, out, untouched);
+    else if (entry.isFile()) {
+      const known = unchanged ? untouched.known.get(rel) : undefined;
+      if (known) {
+        out.push({ path: rel, size: known.size, inode: known.inode });
+        continue;
       }
+      const stat = lstatSync(absolute);
+      out.push({ path: rel, size: stat.size, inode: stat.ino, mtimeMs: stat.mtimeMs });
     }
+  }
+}
+
+/**
+ * The files of `deviceDir` when it started as hard links to the files `previous` lists and only
+ * the paths in `changed` (relative, '/'-separated; '' for everything) may have been touched since:
+ * every listed file not under a changed path is still that inode, so only the changed paths are
+ * looked at. Undefined when it cannot tell (then walk everything).
+ */
+function filesAfterChanges(deviceDir: string, previous: readonly FileDigest[], changed: ReadonlySet<string>): WalkedFile[] | undefined {
+  if (changed.has('')) return undefined;
+  // Only plain relative paths can be looked at without leaving the folder; anything else: walk all.
+  for (const path of changed) if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) return undefined;
+  // Keep only the outermost changed paths: walking a folder covers everything below it.
+  const roots = new Set<string>();
+  const underAny = (path: string, set: ReadonlySet<string>): boolean => {
+    for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) if (set.has(path.slice(0, at))) return true;
+    return set.has(path);
   };
-  walk(root, '');
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const path of [...changed].sort((a, b) => a.length - b.length)) if (!underAny(path, roots)) roots.add(path);
+  const out: WalkedFile[] = [];
+  for (const digest of previous) if (!underAny(digest.path, roots)) out.push(digest);
+  for (const root of roots) {
+    const absolute = `${deviceDir}/${root}`;
+    let stat;
+    try {
+      stat = lstatSync(absolute);
+    } catch {
+      continue; // removed, or never created
+    }
+    if (stat.isDirectory()) walkInto(absolute, root, out);
+    else if (stat.isFile()) out.push({ path: root, size: stat.size, inode: stat.ino });
+  }
+  return out.sort(byPath);
 }
 
 export function readDigests(snapshotDir: string): FileDigest[] | undefined {
@@ -115,16 +165,19 @@ export function recordDigests(
   copied?: ReadonlyMap<number, { digest: FileDigest; mtimeMs: number }>,
   /** The mtime linkTree gave the staging folder's directories (see durable-fs.ts UNTOUCHED_DIR_MTIME). */
   untouchedDirMtimeMs?: number,
+  /** Paths the phone wrote, moved or removed since the base (see filesAfterChanges). */
+  changed?: ReadonlySet<string>,
 ): { files: number; bytes: number; newBytes: number } {
   const byInode = new Map<number, KnownDigest>();
   for (const digest of previous ?? []) byInode.set(digest.inode, digest);
   const lines: string[] = [];
   let bytes = 0;
   let newBytes = 0;
-  const files = walkFiles(
-    deviceDir,
-    untouchedDirMtimeMs !== undefined && previous ? { mtimeMs: untouchedDirMtimeMs, known: new Map(previous.map((d) => [d.path, d])) } : undefined,
-  );
+  // With the list of what changed, an incremental looks only at that; otherwise directories linkTree
+  // left untouched are taken from the previous record without a stat; a first backup walks everything.
+  const files =
+    (previous && changed ? filesAfterChanges(deviceDir, previous, changed) : undefined) ??
+    walkFiles(deviceDir, untouchedDirMtimeMs !== undefined && previous ? { mtimeMs: untouchedDirMtimeMs, known: new Map(previous.map((d) => [d.path, d])) } : undefined);
   for (const file of files) {
     const written = fresh?.get(file.inode);
     const copy = copied?.get(file.inode);
@@ -143,7 +196,9 @@ export function recordDigests(
   }
   const target = join(snapshotDir, DIGESTS_FILE);
   const temp = `${target}.tmp`;
-  const record = gzipSync(Buffer.from(lines.join(''), 'utf8'), { level: 1 });
+  // Huffman-only: sha256 hex gains nothing from string matching, so this is as small as level 1
+  // (measured: 1.91 vs 1.93 MB for 30,000 files) in two thirds of the time. Still plain gzip.
+  const record = gzipSync(Buffer.from(lines.join(''), 'utf8'), { level: 1, strategy: zlibConstants.Z_HUFFMAN_ONLY });
   if (process.env['LIFEBOAT_TEST_CRASH_AT'] === 'commit:digests-half-written') {
     writeFileSync(temp, record.subarray(0, record.length >> 1));
     crashPoint('commit:digests-half-written');

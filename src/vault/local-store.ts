@@ -71,8 +71,14 @@ export interface Staging {
   /**
    * `knownDigests`: inode → size and sha256 of files written into the staging folder, computed as
    * they were written, so the digest record need not read them back (see recordDigests).
+   * `changedPaths`: every path (relative to deviceDir, '/'-separated) written, moved, removed or
+   * copied since the staging folder was made; files elsewhere are then taken to be the hard links
+   * it started with, and are not looked at again. Omit it when unsure: everything is walked.
    */
-  commit(meta: Omit<SnapshotMeta, 'id' | 'udid' | 'createdAt'>, options?: { knownDigests?: ReadonlyMap<number, KnownDigest> }): SnapshotRef;
+  commit(
+    meta: Omit<SnapshotMeta, 'id' | 'udid' | 'createdAt'>,
+    options?: { knownDigests?: ReadonlyMap<number, KnownDigest>; changedPaths?: ReadonlySet<string> },
+  ): SnapshotRef;
   abandon(): void;
 }
 
@@ -166,8 +172,8 @@ export class LocalSnapshotStore {
       const run = join(stagingRoot, randomBytes(6).toString('hex'));
       const deviceDir = join(run, udid);
       mkdirSync(deviceDir, { recursive: true });
-      if (base) linkTree(base.deviceDir, deviceDir);
-      return this.staging(udid, run, deviceDir, base?.id, lock);
+      const linked = base ? linkTree(base.deviceDir, deviceDir) : 0;
+      return this.staging(udid, run, deviceDir, base?.id, lock, undefined, linked);
     } catch (error) {
       lock.release();
       throw error;
@@ -229,7 +235,7 @@ export class LocalSnapshotStore {
     }
   }
 
-  private staging(udid: string, run: string, deviceDir: string, basedOn: string | undefined, lock: DeviceLock, copied?: Map<number, { digest: FileDigest; mtimeMs: number }>): Staging {
+  private staging(udid: string, run: string, deviceDir: string, basedOn: string | undefined, lock: DeviceLock, copied?: Map<number, { digest: FileDigest; mtimeMs: number }>, linked = 0): Staging {
     let finished = false;
     return {
       backupDir: run,
@@ -241,7 +247,14 @@ export class LocalSnapshotStore {
         const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
         // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
         const base = basedOn ? this.ref(udid, basedOn) : undefined;
-        const counts = copied ? recordDigests(deviceDir, run, undefined, options?.knownDigests, copied) : recordDigests(deviceDir, run, base ? readDigests(base.backupDir) : undefined, options?.knownDigests, undefined, UNTOUCHED_DIR_MTIME.getTime());
+        let counts: { files: number; bytes: number; newBytes: number };
+        if (copied) counts = recordDigests(deviceDir, run, undefined, options?.knownDigests, copied);
+        else {
+          const previous = base ? readDigests(base.backupDir) : undefined;
+          // The changed paths are only trusted when the base's record lists every file that was linked.
+          const changed = previous && previous.length === linked ? options?.changedPaths : undefined;
+          counts = recordDigests(deviceDir, run, previous, options?.knownDigests, undefined, UNTOUCHED_DIR_MTIME.getTime(), changed);
+        }
         const full: SnapshotMeta = {
           id,
           udid,
