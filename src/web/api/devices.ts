@@ -144,8 +144,12 @@ export function registerDeviceRoutes(router: Router, ctx: DashboardContext): voi
     if (ctx.daemon) {
       // The daemon runs it (its queue, its history, its alerts); progress arrives through its events.
       const daemon = ctx.daemon;
-      void daemon.backupNow(udid).catch(() => undefined); // a failure is recorded in the daemon's history and status
-      return { started: true, via: 'daemon' };
+      const key = normalizeUdid(udid);
+      const known = daemon.devices().find((d) => normalizeUdid(d.udid) === key);
+      if (!known?.attached) throw new WebError(409, `the iPhone ${udid} is not connected`, 'DEVICE_NOT_CONNECTED', 'Connect the iPhone (cable or Wi-Fi sync) and unlock it.');
+      // A failure is recorded in the daemon's history and status (and alerted); the page sees it as a 'run' event.
+      void daemon.backupNow(known.udid).catch(() => undefined);
+      return { started: true, via: 'daemon', run: daemon.running(known.udid) ?? null };
     }
     return { started: true, via: 'dashboard', job: ctx.jobs.startBackup(udid, { full }) };
   });
