@@ -19,6 +19,9 @@ import { registerVaultCommands } from './commands/snapshots.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerDaemonCommand } from './commands/daemon.js';
+import { registerHistoryCommand } from './commands/history.js';
+import { registerStatusCommand } from './commands/status.js';
 import { UsageError } from './commands/parse.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError, type GlobalOptions } from './output.js';
@@ -43,6 +46,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerVaultCommands(program);
   registerServeCommand(program);
   registerDoctorCommand(program);
+  for (const register of [registerDaemonCommand, registerStatusCommand, registerHistoryCommand]) register(program);
   for (const register of extensions) register(program);
   return program;
 }

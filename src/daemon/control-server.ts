@@ -117,7 +117,7 @@ export class ControlServer {
           };
           this.daemon.on('progress', onProgress);
           try {
-            const run = await this.daemon.backupNow(udid);
+            const run = await this.daemon.backupNow(udid, { full: params['full'] === true });
             return this.send(socket, { id: request.id, result: { run } });
           } finally {
             this.daemon.off('progress', onProgress);

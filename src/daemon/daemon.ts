@@ -177,14 +177,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /** Backs `udid` up now (ignoring conditions and the schedule); joins a backup already running. */
-  backupNow(udid: string): Promise<RunRecord> {
+  backupNow(udid: string, options: { full?: boolean } = {}): Promise<RunRecord> {
     const entry = this.findEntry(udid);
     if (entry?.run) return entry.run.promise;
     if (!entry || entry.attachments.size === 0) {
       return Promise.reject(new DaemonError(`the iPhone ${udid} is not connected`, { code: 'DEVICE_NOT_FOUND', hint: 'Connect the iPhone (cable or Wi-Fi sync) and unlock it.' }));
     }
     if (this.stopController.signal.aborted) return Promise.reject(new DaemonError('the daemon is stopping', { code: 'DAEMON_STOPPING' }));
-    return this.startRun(entry, 'manual').promise;
+    return this.startRun(entry, 'manual', options.full ?? false).promise;
   }
 
   /** The run in progress for `udid`, if any (the control socket streams its progress). */
@@ -330,15 +330,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         entry.waitingFor = plan.waitingFor;
         if (plan.nextRunAt) entry.nextRunAt = plan.nextRunAt;
         else delete entry.nextRunAt;
+        if (plan.runNow && running >= config.daemon.maxParallel) {
+          entry.waitingFor = [`waiting for a free slot (at most ${config.daemon.maxParallel} backups at once)`];
+        }
+        // Judged before the run starts, so "the disk will not hold it" is said before it fails.
+        void this.updateAlerts(entry);
         if (plan.runNow && running < config.daemon.maxParallel) {
           this.startRun(entry, 'schedule');
           running++;
-        } else if (plan.runNow) {
-          entry.waitingFor = [`waiting for a free slot (at most ${config.daemon.maxParallel} backups at once)`];
         }
+        this.emit('status', this.status(entry));
+        continue;
       }
       this.emit('status', this.status(entry));
-      if (!entry.run) void this.updateAlerts(entry);
+      void this.updateAlerts(entry);
     }
   }
 
@@ -377,7 +382,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   // ── runs ────────────────────────────────────────────────────────────────────────────────────
 
-  private startRun(entry: Entry, trigger: RunTrigger): Running {
+  private startRun(entry: Entry, trigger: RunTrigger, full = false): Running {
     const config = this.config();
     const policy = resolvePolicy(config, entry.udid);
     const record = this.db.beginRun(entry.udid, trigger, this.clock.now().toISOString());
@@ -394,6 +399,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
           pairs: this.pairs,
           store: this.store(),
           device,
+          full,
           policy,
           config,
           retention: this.options.retention ?? defaultRetention,

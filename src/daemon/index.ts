@@ -8,3 +8,4 @@ export { fallbackExplainFailure, type ExplainFailure, type FailureExplanation } 
 export type { SyncRemote, RetentionStep } from './after-backup.js';
 export type { AlertChannel } from './alerts/channels.js';
 export type { AlertChannelName, AlertKind, AlertRecord, BackupProgressEvent, DeviceStatus, RunRecord, RunTrigger } from './types.js';
+export { offlineStatus } from './offline-status.js';

@@ -17,6 +17,7 @@ export interface RunBackupOptions {
   readonly pairs: PairRecordStore;
   readonly store: LocalSnapshotStore;
   readonly device: MuxDevice;
+  readonly full: boolean;
   readonly policy: DevicePolicy;
   readonly config: LifeboatConfig;
   readonly retention: RetentionStep;
@@ -37,6 +38,7 @@ export async function runBackup(options: RunBackupOptions): Promise<RunBackupRes
     transport,
     pairStore: options.pairs,
     store: options.store,
+    full: options.full,
     signal: options.signal,
     onEvent: options.onEvent,
     ...(options.engine?.loop ? { loop: options.engine.loop } : {}),

@@ -86,3 +86,13 @@ export async function untilDaemonSees(harness: DaemonHarness, udid: string, atta
   }
   throw new Error(`the daemon did not see ${udid} ${attached ? 'attached' : 'detached'} within ${timeoutMs} ms`);
 }
+
+/** Waits (real time, bounded) until `predicate` holds, then until the daemon is idle. */
+export async function until(harness: DaemonHarness, what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await harness.daemon.whenIdle();
+}

@@ -6,6 +6,7 @@ import { LocalSnapshotStore } from '../../vault/local-store.js';
 import { chooseTransport, deviceContext } from '../context.js';
 import { formatBytes, printLine, type GlobalOptions } from '../output.js';
 import { createProgressRenderer } from '../progress-bar.js';
+import { handOffToDaemon } from './backup-handoff.js';
 
 interface BackupCommandOptions extends GlobalOptions {
   readonly udid?: string;
@@ -20,6 +21,9 @@ export function registerBackupCommand(program: Command): void {
     .option('--full', 'send everything again instead of only what changed')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<BackupCommandOptions>();
+      // A running daemon makes the backup (never two at once); its progress is shown here.
+      const handedOff = createProgressRenderer({ json: options.json ?? false });
+      if (await handOffToDaemon(options, handedOff.onEvent, handedOff.finish)) return;
       const context = deviceContext();
       const transport = await chooseTransport(context, options.udid);
       const renderer = createProgressRenderer({ json: options.json ?? false });
