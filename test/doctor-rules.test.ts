@@ -176,6 +176,13 @@ describe('diagnose over real sockets without a virtual iPhone', () => {
       // The probe closed its end: the phone's side of every connection sees the close.
       for (let i = 0; i < 50 && !backplane.held.every((s) => s.destroyed || s.readableEnded); i++) await new Promise((r) => setTimeout(r, 20));
       assert.ok(backplane.held.length > 0 && backplane.held.every((s) => s.destroyed || s.readableEnded), 'the probe closes what it opened');
+
+      // The daemon stopping: an abort ends the probe at once with the signal's reason.
+      const controller = new AbortController();
+      const abortedAt = Date.now();
+      setTimeout(() => controller.abort(new Error('daemon stopping')), 100);
+      await assert.rejects(diagnose({ config: DEFAULT_CONFIG, env, mux, probeTimeoutMs: 30_000, signal: controller.signal }), /daemon stopping/);
+      assert.ok(Date.now() - abortedAt < 5000);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -90,6 +90,8 @@ describe('doctor finds every cause on the virtual iPhone, with its fix, and clea
     const found = expectFinding(findings, 'not-paired', 'critical', /lifeboat pair --udid/);
     assert.match(found.explanation, /locked/);
     expectFinding(await run(usb), 'not-paired', 'critical', /tap Trust/);
+    // A phone only on Wi-Fi cannot accept a new computer: it needs the cable once.
+    expectFinding(await run(net, { attemptPairing: true }), 'not-paired', 'critical', /Connect the iPhone with a cable/);
   });
 
   it('Trust prompt pending, then "Don\'t Trust", then trusted', async () => {

@@ -5,6 +5,7 @@
  * because nothing in src/ may depend on sim/.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAdviseCommand } from './commands/advise.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerCoverageCommand } from './commands/coverage.js';
 import { registerExportCommand } from './commands/export.js';
@@ -47,6 +48,7 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   registerServeCommand(program);
   registerDoctorCommand(program);
   for (const register of [registerDaemonCommand, registerStatusCommand, registerHistoryCommand]) register(program);
+  registerAdviseCommand(program);
   for (const register of extensions) register(program);
   return program;
 }

@@ -62,7 +62,7 @@ export function deviceFindings(facts: DeviceFacts, host: HostFacts, context: Che
   if (!trust) return out;
   switch (trust.state) {
     case 'not-paired':
-      out.push(F.notPaired(udid, trust.locked));
+      out.push(F.notPaired(udid, trust.locked, trust.overNetwork === true || !facts.connections.includes('USB')));
       break;
     case 'pending':
       out.push(F.trustPending(udid));

@@ -67,6 +67,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Finding[]> {
           ? await probeDevice(mux, store, appearances, {
               timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
               attemptPairing: options.attemptPairing ?? false,
+              ...(options.signal ? { signal: options.signal } : {}),
             })
           : undefined;
       const host = probeHost(vault, udid);
@@ -83,6 +84,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Finding[]> {
       return out;
     }),
   );
+  options.signal?.throwIfAborted();
   for (const list of perDevice) findings.push(...list);
   return sortFindings(findings);
 }

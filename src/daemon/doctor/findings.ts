@@ -49,8 +49,9 @@ export function paired(udid: string): Finding {
   return finding('trusted', 'ok', udid, 'This computer is trusted', 'The iPhone accepted this computer\'s pairing.');
 }
 
-export function notPaired(udid: string, locked: boolean): Finding {
-  return finding('not-paired', 'critical', udid, 'This computer is not trusted by the iPhone', `The iPhone has never accepted ("Trust This Computer?") this computer, so it refuses backups.${locked ? ' It is locked, so it cannot show the Trust prompt yet.' : ''}`, `Unlock the iPhone, run \`lifeboat pair ${udidFlag(udid)}\` and tap Trust on the iPhone (enter the passcode when asked).`);
+export function notPaired(udid: string, locked: boolean, overNetwork = false): Finding {
+  const state = overNetwork ? ' It is only reachable over the network, and an iPhone accepts a new computer only over a cable.' : locked ? ' It is locked, so it cannot show the Trust prompt yet.' : '';
+  return finding('not-paired', 'critical', udid, 'This computer is not trusted by the iPhone', `The iPhone has never accepted ("Trust This Computer?") this computer, so it refuses backups.${state}`, `${overNetwork ? 'Connect the iPhone with a cable, unlock it' : 'Unlock the iPhone'}, run \`lifeboat pair ${udidFlag(udid)}\` and tap Trust on the iPhone (enter the passcode when asked).`);
 }
 
 export function trustPending(udid: string): Finding {

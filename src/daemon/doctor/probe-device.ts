@@ -28,7 +28,7 @@ export const VIRTUAL_DEVICE_DOMAIN = 'org.lifeboat.sim';
 
 export type TrustFact =
   | { readonly state: 'trusted'; readonly pairedNow?: boolean }
-  | { readonly state: 'not-paired'; readonly locked: boolean }
+  | { readonly state: 'not-paired'; readonly locked: boolean; readonly overNetwork?: boolean }
   | { readonly state: 'pending' }
   | { readonly state: 'denied' }
   | { readonly state: 'invalid'; readonly detail: string };
@@ -55,6 +55,8 @@ export interface DeviceFacts {
 export interface ProbeOptions {
   readonly timeoutMs: number;
   readonly attemptPairing: boolean;
+  /** Stops the probe at once (its connections are closed) and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -98,17 +100,24 @@ export async function probeDevice(mux: UsbmuxClient, store: PairRecordStore, app
   const facts: Mutable<DeviceFacts> = { udid: preferred.udid, connections: [...new Set(appearances.map((d) => d.connectionType))] };
   const transport = new TrackedTransport(new UsbmuxTransport(mux, preferred));
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
+  let onAbort: (() => void) | undefined;
+  const deadline = new Promise<'timeout' | 'aborted'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+    onAbort = () => resolve('aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
+    options.signal?.throwIfAborted();
     const outcome = await Promise.race([examine(transport, store, facts, options).then(() => 'done' as const), deadline]);
+    if (outcome === 'aborted') options.signal?.throwIfAborted();
     if (outcome === 'timeout') facts.failure = { kind: 'timeout', seconds: Math.round(options.timeoutMs / 1000) };
   } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof TimeoutError) facts.failure = { kind: 'timeout', seconds: Math.round(options.timeoutMs / 1000) };
     else facts.failure = { kind: 'error', message: error instanceof LifeboatError ? error.message : describeError(error), ...(error instanceof LifeboatError && error.hint ? { hint: error.hint } : {}) };
   } finally {
     clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     // Every connection, including one still waiting for its first reply, so a silent phone holds nothing open.
     transport.closeAll();
   }
@@ -148,7 +157,7 @@ async function examine(transport: TrackedTransport, store: PairRecordStore, fact
       if (code === 'PairingDialogResponsePending') facts.trust = { state: 'pending' };
       else if (code === 'UserDeniedPairing') facts.trust = { state: 'denied' };
       else if (code === 'PasswordProtected') facts.trust = { state: 'not-paired', locked: true };
-      else if (code === 'PairingProhibitedOverThisConnection') facts.trust = { state: 'not-paired', locked: facts.passcodeLocked === true };
+      else if (code === 'PairingProhibitedOverThisConnection') facts.trust = { state: 'not-paired', locked: facts.passcodeLocked === true, overNetwork: true };
       else throw error;
       return;
     }
