@@ -71,13 +71,17 @@ async function main(): Promise<void> {
         }
         if (kind === 'desktop' && scheme === 'light') {
           // Back Up Now while it runs: progress with bytes, files, rate.
+          // The phone took new photos and sends slowly, so the picture catches the backup mid-way.
+          simulator.fileSystem(phone).mutate({ kind: 'photos', add: 6 });
+          phone.applySettings(['fault=slow:400KB']);
           await show(page, `${dashboard.origin}/#/devices`);
           await page.locator(`article.device[data-udid="${phone.udid}"] button.backup-now`).click();
-          await page.locator('.progress-text', { hasText: /files · / }).waitFor({ timeout: 60_000 });
+          await page.locator('.progress-text', { hasText: /(KB|MB) · ([3-9]|\d\d+) files · / }).waitFor({ timeout: 60_000 });
           const file = join(out, 'devices-backing-up-desktop.png');
           await page.screenshot({ path: file });
           process.stdout.write(`${file}\n`);
           await page.locator('.progress-text', { hasText: /Backup finished/ }).waitFor({ timeout: 120_000 });
+          phone.applySettings(['fault=none']);
         }
         await context.close();
       }

@@ -53,7 +53,7 @@ describe('web dashboard in Chromium', () => {
     await page.keyboard.press('Enter');
     const text = card.locator('.progress-text');
     // While running, the line shows bytes, files and a rate; at the end it names the snapshot.
-    await text.filter({ hasText: /\d+ files · .*\/s/ }).waitFor({ timeout: 120_000 });
+    await text.filter({ hasText: /\d+ files? · .*\/s/ }).waitFor({ timeout: 120_000 });
     await text.filter({ hasText: /Backup finished: snapshot/ }).waitFor({ timeout: 180_000 });
     snapshot = /snapshot (\S+) saved/.exec(await text.innerText())?.[1] ?? '';
     assert.match(snapshot, /^\d{8}T\d+Z-[0-9a-f]{6}$/);

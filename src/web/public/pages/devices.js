@@ -62,7 +62,7 @@ function progressView() {
       else bar.removeAttribute('value');
       const parts = [job.message ?? job.phase ?? 'starting'];
       if (p) {
-        parts.push(`${bytes(p.bytes)}`, `${p.files} files`, `${bytes(p.bytesPerSecond)}/s`);
+        parts.push(`${bytes(p.bytes)}`, `${p.files} file${p.files === 1 ? '' : 's'}`, `${bytes(p.bytesPerSecond)}/s`);
         if (p.etaSeconds !== undefined && p.etaSeconds !== null) parts.push(`about ${duration(p.etaSeconds)} left`);
       }
       line.textContent = parts.join(' · ');
