@@ -14,6 +14,9 @@ import { selectDevice } from '../src/protocol/host/select-device.js';
 import { UsbmuxTransport } from '../src/protocol/transport.js';
 import { UsbmuxClient } from '../src/protocol/usbmux/client.js';
 import { startDashboard } from '../src/web/server.js';
+import type { VirtualIPhone } from '../sim/device/virtual-iphone.js';
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import { Daemon } from '../src/daemon/daemon.js';
 
 const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
@@ -72,6 +75,9 @@ async function main(): Promise<void> {
     usb.applySettings(['plugged=false']);
     await cli('devices');
 
+    // ── daemon step (issue 7): kept separate so other demo steps can change around it ──
+    await daemonStep(usb, dir);
+
     step('What the latest backup contains (read back from the vault, no phone needed)');
     await cli('show', '--snapshot', 'latest', '--udid', usb.udid);
     process.stdout.write(`\nDone. The snapshots are Finder-format backup folders under ${process.env['LIFEBOAT_HOME']}/vault.\n`);
@@ -80,6 +86,57 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// ── daemon step (issue 7) ──────────────────────────────────────────────────────────────────────
+/**
+ * The daemon, in this process with the real clock: the phone is unplugged, so it waits; when the
+ * phone is plugged in (and so charging), usbmuxd announces it, the daemon reads its conditions and
+ * backs it up into the same vault — no command typed.
+ */
+async function daemonStep(usb: VirtualIPhone, dir: string): Promise<void> {
+  step('The daemon waits for the iPhone to be plugged in, then backs it up by itself');
+  const say = (text: string): void => void process.stdout.write(`  daemon: ${text}\n`);
+  const daemon = new Daemon({
+    // Its own history for the demo (a fresh one: the phone counts as never backed up by the daemon).
+    config: { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, wantEncryption: false }, alerts: { desktop: false, webhooks: [] } },
+    dataHome: join(dir, 'daemon'),
+    vaultRoot: join(process.env['LIFEBOAT_HOME'] as string, 'vault'),
+  });
+  let lastWaiting = '';
+  daemon.on('status', (status) => {
+    const waiting = status.waitingFor.join('; ');
+    if (status.udid === usb.udid && waiting && waiting !== lastWaiting) say(`${status.name ?? status.udid}: waiting — ${waiting}`);
+    lastWaiting = waiting;
+  });
+  daemon.on('progress', ({ event }) => {
+    if (event.type === 'phase') say(event.message);
+  });
+  const finished = new Promise<void>((resolve) => {
+    daemon.on('run', (run) => {
+      if (run.result === 'running') say(`backup started (${run.trigger})`);
+      else {
+        say(run.result === 'success' ? `backup finished: snapshot ${run.snapshotId}, ${run.files} files, ${run.bytes} bytes` : `backup failed: ${run.error}`);
+        resolve();
+      }
+    });
+  });
+  await daemon.start();
+  try {
+    await daemon.whenIdle();
+    if (!daemon.devices().some((d) => d.udid === usb.udid && d.attached)) say(`watching usbmuxd: ${usb.identity.deviceName} is not connected, nothing to do yet`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    process.stdout.write('  (plugging the cable in: the phone charges)\n');
+    usb.applySettings(['plugged=true', 'charging=true']);
+    await finished;
+    await daemon.whenIdle();
+    const status = daemon.devices().find((d) => d.udid === usb.udid);
+    if (status?.nextRunAt) say(`next automatic backup planned for ${new Date(status.nextRunAt).toLocaleString()}`);
+  } finally {
+    await daemon.stop();
+  }
+}
+// ── end of the daemon step ─────────────────────────────────────────────────────────────────────
+
 
 /**
  * The last step: the web dashboard on the demo's vault, with the virtual iPhones running again (the

@@ -441,6 +441,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         }
       } finally {
         entry.run = undefined;
+        // Planned again by the next pass (woken below), from the new history.
+        delete entry.nextRunAt;
       }
       this.emit('run', finished);
       this.emit('status', this.status(entry));
