@@ -8,6 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/cli/main.js';
 import { registerSimCommands, startSimulator } from '../sim/cli.js';
+import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
+import { pairDevice } from '../src/protocol/host/pairing-flow.js';
+import { selectDevice } from '../src/protocol/host/select-device.js';
+import { UsbmuxTransport } from '../src/protocol/transport.js';
+import { UsbmuxClient } from '../src/protocol/usbmux/client.js';
+import { startDashboard } from '../src/web/server.js';
 import type { VirtualIPhone } from '../sim/device/virtual-iphone.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { Daemon } from '../src/daemon/daemon.js';
@@ -135,7 +141,37 @@ async function daemonStep(usb: VirtualIPhone, dir: string): Promise<void> {
 }
 // ── end of the daemon step ─────────────────────────────────────────────────────────────────────
 
-main().catch((error: unknown) => {
+
+/**
+ * The last step: the web dashboard on the demo's vault, with the virtual iPhones running again (the
+ * same seed, so the same phones) so Back Up Now works. It keeps running until Ctrl-C on a terminal;
+ * elsewhere (CI) it checks that the dashboard answers, prints the URL and stops.
+ */
+async function dashboardStep(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-demo-web-'));
+  const socket = join(dir, 'usbmuxd.sock');
+  const { simulator, server } = await startSimulator({ socket, devices: 2, seed: 'demo', autoTrust: true, json: false, quiet: true, stateDir: join(dir, 'state') });
+  const mux = new UsbmuxClient({ kind: 'unix', path: socket });
+  const usb = simulator.phones[0]!;
+  await pairDevice(new UsbmuxTransport(mux, selectDevice(await mux.listDevices(), usb.udid)), new UsbmuxPairRecordStore(mux));
+  const dashboard = await startDashboard({ mux });
+  try {
+    step('The dashboard: every device at a glance, Back Up Now, snapshots, what a backup holds');
+    const answer = await fetch(`${dashboard.origin}/api/devices`, { headers: { Authorization: `Bearer ${dashboard.token}` } });
+    if (!answer.ok) throw new Error(`the dashboard answered ${answer.status}`);
+    process.stdout.write(`  ${bold(dashboard.url)}\n  (open it in a browser; the link holds the dashboard's key)\n`);
+    if (process.stdin.isTTY) {
+      process.stdout.write('  Ctrl-C stops the dashboard and the virtual iPhones.\n');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+  } finally {
+    await dashboard.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(dashboardStep).catch((error: unknown) => {
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -181,6 +181,9 @@ describe('web dashboard API', () => {
     const applied = (await (await post(`/api/devices/${fx.udid}/forget`, { snapshot: id, dryRun: false, expect: [id] })).json()) as { removed: string[] };
     assert.deepEqual(applied.removed, [id]);
     assert.deepEqual(await list(), []);
+    const answer = await post('/api/advise', { answers: { dataGb: 'lots', upgrade: 'yearly', os: 'linux', manual: 'none', sensitivity: 'high', storage: 'external', icloudPhotos: 'on' } });
+    assert.equal(answer.status, 400);
+    assert.match(((await answer.json()) as { error: { message: string } }).error.message, /--data-gb: "lots"/);
     const invalid = await post('/api/settings/defaults', { policy: { intervalHours: -3 } });
     assert.equal(invalid.status, 400);
     assert.match(((await invalid.json()) as { error: { message: string } }).error.message, /defaults\.intervalHours/);

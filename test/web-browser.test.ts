@@ -3,9 +3,11 @@
  * the token leaves the address bar; the device card shows the right last-backup state (never → backed
  * up → overdue → at risk, with an injected clock); Back Up Now, pressed from the keyboard, shows live
  * progress and ends with the new snapshot in the timeline; a conversation and a photo from the phone's
- * ground truth are visible; a doctor finding comes and goes with its cause; the page fits a phone-wide screen; a browser without the token sees nothing.
+ * ground truth are visible; a doctor finding comes and goes with its cause; the setup advisor writes the config; the page fits a phone-wide screen; a browser without the token sees nothing.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { DeviceTruth } from '../sim/data/index.js';
@@ -51,7 +53,7 @@ describe('web dashboard in Chromium', () => {
     await page.keyboard.press('Enter');
     const text = card.locator('.progress-text');
     // While running, the line shows bytes, files and a rate; at the end it names the snapshot.
-    await text.filter({ hasText: /\d+ files · .*\/s/ }).waitFor({ timeout: 120_000 });
+    await text.filter({ hasText: /\d+ files? · .*\/s/ }).waitFor({ timeout: 120_000 });
     await text.filter({ hasText: /Backup finished: snapshot/ }).waitFor({ timeout: 180_000 });
     snapshot = /snapshot (\S+) saved/.exec(await text.innerText())?.[1] ?? '';
     assert.match(snapshot, /^\d{8}T\d+Z-[0-9a-f]{6}$/);
@@ -121,6 +123,32 @@ describe('web dashboard in Chromium', () => {
     await page.locator('button', { hasText: 'Check again' }).click();
     await finding.waitFor({ state: 'detached', timeout: 60_000 });
     assert.equal(await page.locator('article.finding[data-finding="low-power-mode"]').count(), 0);
+  });
+
+  it('runs the setup advisor as a wizard from the keyboard and writes its policy to the config', async (t) => {
+    if (!browser) return t.skip('no browser');
+    await page.goto(`${fx.dashboard.origin}/#/settings`);
+    await page.locator('button', { hasText: 'Start the setup advisor' }).click();
+    await page.locator('#q-dataGb').fill('300');
+    await page.keyboard.press('Enter');
+    // Radio questions: the first answer is chosen; Enter moves on. Storage needs a tick.
+    for (let i = 0; i < 10; i++) {
+      const storage = page.locator('input[name="q-storage"][value="external"]');
+      if (await storage.count()) await storage.check();
+      const see = page.locator('button', { hasText: 'See the recommendation' });
+      if (await see.count()) {
+        await see.click();
+        break;
+      }
+      await page.locator('.advisor button.primary').press('Enter');
+    }
+    const recommendation = page.locator('.recommendation');
+    await recommendation.waitFor({ timeout: 30_000 });
+    assert.match(await recommendation.innerText(), /Next steps/);
+    await page.locator('button', { hasText: 'Use this as my backup policy' }).click();
+    await page.locator('#status', { hasText: 'Saved' }).waitFor({ timeout: 30_000 });
+    const config = JSON.parse(readFileSync(join(fx.home, 'config.json'), 'utf8')) as { defaults: { intervalHours: number; retention: object } };
+    assert.ok(config.defaults.intervalHours > 0 && Object.keys(config.defaults.retention).length > 0, JSON.stringify(config.defaults));
   });
 
   it('fits a phone-wide screen', async (t) => {

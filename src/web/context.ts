@@ -22,6 +22,7 @@ export interface DashboardContext {
   readonly daemon: DaemonPort | undefined;
   readonly backups: OpenBackups;
   readonly now: () => Date;
+  readonly onConfigSaved: (config: LifeboatConfig) => void;
   config(): LifeboatConfig;
   store(): LocalSnapshotStore;
 }
@@ -31,6 +32,7 @@ export interface ContextOptions {
   readonly mux?: UsbmuxClient;
   readonly daemon?: DaemonPort;
   readonly now?: () => Date;
+  readonly onConfigSaved?: (config: LifeboatConfig) => void;
 }
 
 export function createContext(options: ContextOptions): DashboardContext {
@@ -49,6 +51,7 @@ export function createContext(options: ContextOptions): DashboardContext {
     daemon: options.daemon,
     backups: new OpenBackups(),
     now: options.now ?? (() => new Date()),
+    onConfigSaved: options.onConfigSaved ?? (() => undefined),
     config,
     store,
   };

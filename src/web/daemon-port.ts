@@ -5,5 +5,5 @@
  */
 import type { Daemon } from '../daemon/index.js';
 
-export type DaemonPort = Pick<Daemon, 'devices' | 'backupNow' | 'history' | 'alerts' | 'on' | 'off'>;
+export type DaemonPort = Pick<Daemon, 'devices' | 'backupNow' | 'running' | 'history' | 'alerts' | 'on' | 'off'>;
 export type { AlertChannelName as AlertChannel, AlertRecord as DaemonAlertRecord, DeviceStatus as DaemonDeviceStatus, RunRecord as DaemonRunRecord } from '../daemon/index.js';

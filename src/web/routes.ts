@@ -1,4 +1,5 @@
 /** The dashboard's API: one module per page's needs. */
+import { registerAdviseRoutes } from './api/advise.js';
 import { registerContentRoutes } from './api/content.js';
 import { registerDeviceRoutes } from './api/devices.js';
 import { registerDoctorRoutes } from './api/doctor.js';
@@ -15,4 +16,5 @@ export function registerRoutes(router: Router, ctx: DashboardContext): void {
   registerContentRoutes(router, ctx);
   registerDoctorRoutes(router, ctx);
   registerSettingsRoutes(router, ctx);
+  registerAdviseRoutes(router, ctx);
 }

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LifeboatConfig } from '../config/schema.js';
 import type { UsbmuxClient } from '../protocol/usbmux/client.js';
 import { credentialOf, hostAllowed, newToken, sameOrigin, sameSecret, tokenCookie } from './auth.js';
 import { createContext, type DashboardContext } from './context.js';
@@ -26,6 +27,8 @@ export interface DashboardOptions {
   readonly daemon?: DaemonPort;
   readonly now?: () => Date;
   readonly publicDir?: string;
+  /** Called with the new config after the Settings page saved it (the daemon then uses it at once). */
+  readonly onConfigSaved?: (config: LifeboatConfig) => void;
 }
 
 export interface Dashboard {
@@ -55,6 +58,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     ...(options.mux ? { mux: options.mux } : {}),
     ...(options.daemon ? { daemon: options.daemon } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.onConfigSaved ? { onConfigSaved: options.onConfigSaved } : {}),
   });
   const router = new Router();
   registerRoutes(router, context);

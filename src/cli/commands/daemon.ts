@@ -11,14 +11,17 @@ import { dataHome } from '../../config/paths.js';
 import { CONTROL_SOCKET_NAME } from '../../daemon/control-protocol.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { describeError } from '../../util/errors.js';
+import { writeDashboardLink } from '../../web/link-file.js';
+import { startDashboard } from '../../web/server.js';
 import type { GlobalOptions } from '../output.js';
 
 export function registerDaemonCommand(program: Command): void {
   program
     .command('daemon')
     .description('run the backup daemon in the foreground: watches devices, backs up when the policy holds, alerts on problems')
+    .option('--no-dashboard', 'do not start the web dashboard on 127.0.0.1')
     .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<GlobalOptions>();
+      const options = command.optsWithGlobals<GlobalOptions & { dashboard: boolean }>();
       const log = (message: string): void => {
         const at = new Date().toISOString();
         process.stderr.write(options.json ? `${JSON.stringify({ at, message })}\n` : `${at} ${message}\n`);
@@ -29,14 +32,22 @@ export function registerDaemonCommand(program: Command): void {
       const daemon = new Daemon({ config: () => config, dataHome: home, controlSocket: join(home, CONTROL_SOCKET_NAME), log });
       await daemon.start();
       log(`lifeboat daemon started: vault ${daemon.vaultRoot()}, history ${join(home, 'history.db')}, control socket ${join(home, CONTROL_SOCKET_NAME)}`);
-      // The web dashboard, when present, is started here with this Daemon object (same process).
+      // The web dashboard, in this process with this Daemon. Its link holds its key: logs get the file's path only.
+      const dashboard = options.dashboard ? await startDashboard({ daemon, port: config.daemon.dashboardPort, onConfigSaved: (saved) => (config = saved) }) : undefined;
+      if (dashboard) {
+        log(`dashboard on ${dashboard.origin}/ — its link (with the key) is in ${writeDashboardLink(home, dashboard.url)}`);
+        if (process.stderr.isTTY) process.stderr.write(`Dashboard: ${dashboard.url}\n`);
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           log(`${signal}: stopping (a running backup is abandoned; the previous snapshot stays intact)`);
-          daemon.stop().then(resolve, (error: unknown) => {
-            log(`stop: ${describeError(error)}`);
-            resolve();
-          });
+          Promise.resolve(dashboard?.close())
+            .catch(() => undefined)
+            .then(() => daemon.stop())
+            .then(resolve, (error: unknown) => {
+              log(`stop: ${describeError(error)}`);
+              resolve();
+            });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));

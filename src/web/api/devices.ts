@@ -75,8 +75,9 @@ export async function deviceCards(ctx: DashboardContext): Promise<{ devices: Dev
     problem = `cannot reach usbmuxd: ${describeError(error)}`;
   }
   const statuses = new Map((ctx.daemon?.devices() ?? []).map((s) => [normalizeUdid(s.udid), s]));
+  const inVault = vaultDevices(store);
   const byKey = new Map<string, string>();
-  for (const udid of [...summaries.map((s) => s.udid), ...vaultDevices(store), ...statuses.keys()]) {
+  for (const udid of [...summaries.map((s) => s.udid), ...inVault, ...statuses.keys()]) {
     if (!byKey.has(normalizeUdid(udid))) byKey.set(normalizeUdid(udid), udid);
   }
   const now = ctx.now();
@@ -85,8 +86,8 @@ export async function deviceCards(ctx: DashboardContext): Promise<{ devices: Dev
     const key = normalizeUdid(udid);
     const summary = summaries.find((s) => normalizeUdid(s.udid) === key);
     const status = statuses.get(key);
-    const vaultUdid = vaultDevices(store).find((d) => normalizeUdid(d) === key) ?? udid;
-    const snapshots = vaultDevices(store).includes(vaultUdid) ? store.list(vaultUdid) : [];
+    const vaultUdid = inVault.find((d) => normalizeUdid(d) === key);
+    const snapshots = vaultUdid ? store.list(vaultUdid) : [];
     const latest = snapshots.at(-1);
     const policy = resolvePolicy(config, udid);
     const lastSuccessAt = latest?.meta?.createdAt ?? status?.lastSuccessAt;
@@ -112,7 +113,7 @@ export async function deviceCards(ctx: DashboardContext): Promise<{ devices: Dev
       ...(lastSuccessAt ? { lastSuccessAt } : {}),
       ...(latest ? { lastSnapshot: latest.id } : {}),
       snapshots: snapshots.length,
-      vaultBytes: snapshots.length > 0 ? diskBytes(store, vaultUdid, latest?.id) : 0,
+      vaultBytes: vaultUdid && snapshots.length > 0 ? diskBytes(store, vaultUdid, latest?.id) : 0,
       health: backupHealth(lastSuccessAt, policy, now),
       intervalHours: policy.intervalHours,
       staleAfterHours: policy.staleAfterHours,
@@ -144,8 +145,12 @@ export function registerDeviceRoutes(router: Router, ctx: DashboardContext): voi
     if (ctx.daemon) {
       // The daemon runs it (its queue, its history, its alerts); progress arrives through its events.
       const daemon = ctx.daemon;
-      void daemon.backupNow(udid).catch(() => undefined); // a failure is recorded in the daemon's history and status
-      return { started: true, via: 'daemon' };
+      const key = normalizeUdid(udid);
+      const known = daemon.devices().find((d) => normalizeUdid(d.udid) === key);
+      if (!known?.attached) throw new WebError(409, `the iPhone ${udid} is not connected`, 'DEVICE_NOT_CONNECTED', 'Connect the iPhone (cable or Wi-Fi sync) and unlock it.');
+      // A failure is recorded in the daemon's history and status (and alerted); the page sees it as a 'run' event.
+      void daemon.backupNow(known.udid).catch(() => undefined);
+      return { started: true, via: 'daemon', run: daemon.running(known.udid) ?? null };
     }
     return { started: true, via: 'dashboard', job: ctx.jobs.startBackup(udid, { full }) };
   });

@@ -32,7 +32,11 @@ export function settingsView(ctx: DashboardContext, config: LifeboatConfig = ctx
 }
 
 export function registerSettingsRoutes(router: Router, ctx: DashboardContext): void {
-  const save = (change: (config: LifeboatConfig) => LifeboatConfig): Record<string, unknown> => settingsView(ctx, updateConfig(change, ctx.configFile));
+  const save = (change: (config: LifeboatConfig) => LifeboatConfig): Record<string, unknown> => {
+    const saved = updateConfig(change, ctx.configFile);
+    ctx.onConfigSaved(saved);
+    return settingsView(ctx, saved);
+  };
 
   router.add('GET', '/api/settings', () => settingsView(ctx));
 

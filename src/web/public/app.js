@@ -144,6 +144,11 @@ class Scope {
     listeners.get(type).add(fn);
     this.cleanups.push(() => listeners.get(type).delete(fn));
   }
+  /** Runs fn every `ms` while the scope lives. */
+  every(ms, fn) {
+    const timer = setInterval(fn, ms);
+    this.cleanups.push(() => clearInterval(timer));
+  }
   /** A scope that ends with this one, or earlier by its own dispose() (a redrawn part of a page). */
   child() {
     const c = new Scope();

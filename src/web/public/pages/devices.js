@@ -62,7 +62,7 @@ function progressView() {
       else bar.removeAttribute('value');
       const parts = [job.message ?? job.phase ?? 'starting'];
       if (p) {
-        parts.push(`${bytes(p.bytes)}`, `${p.files} files`, `${bytes(p.bytesPerSecond)}/s`);
+        parts.push(`${bytes(p.bytes)}`, `${p.files} file${p.files === 1 ? '' : 's'}`, `${bytes(p.bytesPerSecond)}/s`);
         if (p.etaSeconds !== undefined && p.etaSeconds !== null) parts.push(`about ${duration(p.etaSeconds)} left`);
       }
       line.textContent = parts.join(' · ');
@@ -96,7 +96,8 @@ function card(d, data, scope, reload) {
       say(errorText(error));
     }
   });
-  if (d.job) progress.show(d.job);
+  // A finished job's result stays on the card for a while, then the card is clean again.
+  if (d.job && (d.job.state === 'running' || Date.parse(d.job.endedAt) > Date.now() - 10 * 60_000)) progress.show(d.job);
   const same = (udid) => udid?.toUpperCase().replace(/-/g, '') === d.udid.toUpperCase().replace(/-/g, '');
   scope.on('job', (job) => {
     if (!same(job.udid) || job.kind !== 'backup') return;
@@ -168,9 +169,12 @@ export async function render(_args, scope) {
     );
   };
   await draw();
-  scope.on('status', () => {
-    // Daemon status changes (attached, waiting, next run) redraw the cards unless a backup is running.
+  // Daemon status changes (attached, waiting, next run) redraw the cards, and without a daemon a slow
+  // refresh notices phones coming and going — never while a backup's progress is on screen.
+  const idleRedraw = () => {
     if (!container.querySelector('.progress:not([hidden]) [data-state="running"]')) draw().catch(() => undefined);
-  });
+  };
+  scope.on('status', idleRedraw);
+  scope.every(30_000, idleRedraw);
   return container;
 }
