@@ -37,7 +37,7 @@ const NULL_HOST = join(ROOT, 'dist', 'bench', 'null-host.js');
 const GNU_TIME = '/usr/bin/time';
 const SCENARIOS = ['large', 'small', 'nochange', 'churn'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-type Tool = 'lifeboat' | 'idevicebackup2' | 'phone';
+type Tool = 'lifeboat' | 'lifeboat-wifi' | 'idevicebackup2' | 'phone';
 
 interface Options {
   readonly scenarios: Scenario[];
@@ -114,10 +114,10 @@ class Phone {
     private readonly stderr: string[],
   ) {}
 
-  static async start(work: string, name: string, files: number, bytes: string, blockSize: number): Promise<Phone> {
+  static async start(work: string, name: string, files: number, bytes: string, blockSize: number, extra: readonly string[] = []): Promise<Phone> {
     const socket = join(work, `${name}.sock`);
     const args = [LIFEBOAT, 'sim', '--socket', socket, '--devices', '1', '--auto-trust', '--fast-kdf', '--quiet', '--json'];
-    args.push('--files', String(files), '--bytes', bytes, '--block-size', String(blockSize), '--state-dir', join(work, `${name}-state`), '--seed', `bench-${name}`);
+    args.push('--files', String(files), '--bytes', bytes, '--block-size', String(blockSize), '--state-dir', join(work, `${name}-state`), '--seed', `bench-${name}`, ...extra);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stderr: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -263,11 +263,20 @@ class Tools {
     return join(this.work, `lifeboat-${name}`);
   }
 
-  async lifeboat(home: string, full: boolean): Promise<Run> {
+  async lifeboat(home: string, full: boolean, overWifi = false): Promise<Run> {
+    // Over Wi-Fi: `wifi on` (over USB, untimed) stores the Wi-Fi pair record in this home; the timed
+    // backup then finds the phone by mDNS on loopback and talks TCP to it, with usbmuxd out of reach.
+    if (overWifi) {
+      const on = await run(process.execPath, [LIFEBOAT, 'wifi', 'on', '-u', this.phone.udid, '--json'], { ...this.phone.env, LIFEBOAT_HOME: home });
+      if (on.code !== 0) throw new Error(`lifeboat wifi on failed (${on.code}): ${on.stderr.slice(-2000)}`);
+    }
     syncDisks();
     const phoneBefore = this.phone.cpuSeconds();
     const args = [LIFEBOAT, 'backup', '--json', '-u', this.phone.udid, ...(full ? ['--full'] : [])];
-    const r = await run(process.execPath, args, { ...this.phone.env, LIFEBOAT_HOME: home }, { timed: true, mark: '"phase":"committing"' });
+    const env = overWifi
+      ? { ...this.phone.env, LIFEBOAT_HOME: home, USBMUXD_SOCKET_ADDRESS: `UNIX:${join(this.work, 'no-usbmuxd.sock')}`, LIFEBOAT_MDNS_INTERFACE: '127.0.0.1' }
+      : { ...this.phone.env, LIFEBOAT_HOME: home };
+    const r = await run(process.execPath, args, env, { timed: true, mark: '"phase":"committing"' });
     const phoneCpu = this.phone.cpuSeconds() - phoneBefore;
     const result = r.stdout
       .split('\n')
@@ -281,7 +290,7 @@ class Tools {
       })
       .find((e) => e?.type === 'result');
     if (r.code !== 0 || !result) throw new Error(`lifeboat backup failed (${r.code}): ${r.stderr.slice(-2000)}`);
-    return { tool: 'lifeboat', seconds: r.seconds, files: result.files ?? 0, bytes: result.bytes ?? 0, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb, phoneCpuSeconds: phoneCpu, extra: r.markAt };
+    return { tool: overWifi ? 'lifeboat-wifi' : 'lifeboat', seconds: r.seconds, files: result.files ?? 0, bytes: result.bytes ?? 0, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb, phoneCpuSeconds: phoneCpu, extra: r.markAt };
   }
 
   async idevicebackup2(dir: string, full: boolean): Promise<Run> {
@@ -312,7 +321,7 @@ class Tools {
   }
 
   /** Lifeboat and idevicebackup2 in alternating order, then the null host. */
-  async rounds(count: number, one: (round: number) => Promise<{ lifeboat: () => Promise<Run>; ib2: () => Promise<Run>; phone?: () => Promise<Run> }>): Promise<Run[][]> {
+  async rounds(count: number, one: (round: number) => Promise<{ lifeboat: () => Promise<Run>; ib2: () => Promise<Run>; phone?: () => Promise<Run>; wifi?: () => Promise<Run> }>): Promise<Run[][]> {
     const out: Run[][] = [];
     for (let i = 0; i < count; i++) {
       const steps = await one(i);
@@ -322,10 +331,11 @@ class Tools {
       const lb = first ? a : b;
       const ib = first ? b : a;
       const ph = steps.phone ? await steps.phone() : undefined;
+      const wifi = steps.wifi ? await steps.wifi() : undefined;
       // idevicebackup2 reports no byte count: it received what Lifeboat received from the same phone state.
       ib.bytes = lb.bytes;
-      log(`  round ${i + 1}: lifeboat ${lb.seconds.toFixed(1)} s, idevicebackup2 ${ib.seconds.toFixed(1)} s${ph ? `, null host ${ph.seconds.toFixed(1)} s` : ''}  (${lb.files} files, ${(lb.bytes / 1e6).toFixed(0)} MB)`);
-      out.push([lb, ib, ...(ph ? [ph] : [])]);
+      log(`  round ${i + 1}: lifeboat ${lb.seconds.toFixed(1)} s, idevicebackup2 ${ib.seconds.toFixed(1)} s${ph ? `, null host ${ph.seconds.toFixed(1)} s` : ''}${wifi ? `, lifeboat over Wi-Fi ${wifi.seconds.toFixed(1)} s` : ''}  (${lb.files} files, ${(lb.bytes / 1e6).toFixed(0)} MB)`);
+      out.push([lb, ib, ...(ph ? [ph] : []), ...(wifi ? [wifi] : [])]);
     }
     return out;
   }
@@ -351,7 +361,7 @@ function medianOf(runs: Run[], pick: (r: Run) => number | undefined): number | u
 }
 
 function rowsFrom(scenario: Scenario, rounds: Run[][]): Row[] {
-  const tools: Tool[] = ['lifeboat', 'idevicebackup2', 'phone'];
+  const tools: Tool[] = ['lifeboat', 'lifeboat-wifi', 'idevicebackup2', 'phone'];
   return tools.map((tool) => ({ scenario, tool, runs: rounds.flatMap((r) => r.filter((x) => x.tool === tool)) })).filter((r) => r.runs.length > 0);
 }
 
@@ -361,7 +371,7 @@ const LABEL: Record<Scenario, string> = {
   nochange: '(c) no-change incremental',
   churn: '(d) incremental after 1 % changes',
 };
-const TOOL_LABEL: Record<Tool, string> = { lifeboat: 'Lifeboat', idevicebackup2: 'idevicebackup2', phone: 'virtual iPhone alone (null host)' };
+const TOOL_LABEL: Record<Tool, string> = { lifeboat: 'Lifeboat', 'lifeboat-wifi': 'Lifeboat over Wi-Fi (TCP, no usbmuxd)', idevicebackup2: 'idevicebackup2', phone: 'virtual iPhone alone (null host)' };
 
 const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? '—' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 
@@ -388,10 +398,11 @@ function report(rows: Row[], phoneFiles: Map<Scenario, number>): { table: string
       const phoneCpu = medianOf(row.runs, (r) => r.phoneCpuSeconds);
       // Lifeboat: its commit (digest record + file-system sync), inside its time; idevicebackup2: the
       // sync run after it, outside its time (it never syncs).
-      const sync = medianOf(row.runs, (r) => (r.tool === 'lifeboat' ? (r.extra === undefined ? undefined : r.seconds - r.extra) : r.extra));
-      const ratioText = row.tool === 'lifeboat' && ratio !== undefined ? `**${ratio.toFixed(2)}×**` : '';
+      const sync = medianOf(row.runs, (r) => (r.tool.startsWith('lifeboat') ? (r.extra === undefined ? undefined : r.seconds - r.extra) : r.extra));
+      const wifiTime = row.tool === 'lifeboat-wifi' ? medianOf(row.runs, (r) => r.seconds) : undefined;
+      const ratioText = row.tool === 'lifeboat' && ratio !== undefined ? `**${ratio.toFixed(2)}×**` : wifiTime !== undefined && ibTime !== undefined ? `${(ibTime / wifiTime).toFixed(2)}×` : '';
       table.push(
-        `| ${LABEL[scenario]} | ${TOOL_LABEL[row.tool]} | ${fmt(files)} | ${fmt(bytes / 1e6)} | ${fmt(seconds, 2)} | ${fmt(bytes / 1e6 / seconds)} | ${fmt(files / seconds)} | ${fmt(cpu, 1)} | ${rss > 0 ? fmt(rss) : '—'} | ${fmt(phoneCpu, 1)} | ${row.tool === 'lifeboat' ? fmt(sync, 2) : row.tool === 'idevicebackup2' ? `(${fmt(sync, 2)})` : '—'} | ${ratioText} |`,
+        `| ${LABEL[scenario]} | ${TOOL_LABEL[row.tool]} | ${fmt(files)} | ${fmt(bytes / 1e6)} | ${fmt(seconds, 2)} | ${fmt(bytes / 1e6 / seconds)} | ${fmt(files / seconds)} | ${fmt(cpu, 1)} | ${rss > 0 ? fmt(rss) : '—'} | ${fmt(phoneCpu, 1)} | ${row.tool.startsWith('lifeboat') ? fmt(sync, 2) : row.tool === 'idevicebackup2' ? `(${fmt(sync, 2)})` : '—'} | ${ratioText} |`,
       );
     }
     const lb = group.find((r) => r.tool === 'lifeboat');
@@ -469,7 +480,8 @@ export async function benchBackup(args: string[]): Promise<void> {
   try {
     if (options.scenarios.includes('large')) {
       log('(a) large files: starting a virtual iPhone of ~200 files');
-      const phone = await Phone.start(work, 'large', 200, options.largeBytes, options.blockSize);
+      // Wi-Fi sync on a loopback address of its own, so the same phone also serves the TCP (Wi-Fi) path.
+      const phone = await Phone.start(work, 'large', 200, options.largeBytes, options.blockSize, ['--wifi-prefix', '127.77.7']);
       phones.push(phone);
       await run(process.execPath, [LIFEBOAT, 'pair', '-u', phone.udid, '--json'], phone.env);
       const tools = new Tools(phone, work);
@@ -479,6 +491,11 @@ export async function benchBackup(args: string[]): Promise<void> {
         lifeboat: () => tools.lifeboat(tools.home(`large-${i}`), true),
         ib2: () => tools.idevicebackup2(join(work, `ib2-large-${i}`), true),
         phone: () => tools.nullHost(true, undefined),
+        wifi: async () => {
+          const run = await tools.lifeboat(tools.home(`large-wifi-${i}`), true, true);
+          rmSync(tools.home(`large-wifi-${i}`), { recursive: true, force: true });
+          return run;
+        },
       }));
       rows.push(...rowsFrom('large', rounds));
       await phone.stop();

@@ -39,7 +39,7 @@ describe('explainFailure', () => {
     ['Trust denied', deviceErrorFor('UserDeniedPairing', 'Pair'), 'trust-denied', /Reset Location & Privacy/],
     ['pairing forgotten', deviceErrorFor('InvalidHostID', 'StartSession'), 'pairing-invalid', /pair --reset/],
     ['sealed since restart', deviceErrorFor('EscrowLocked', 'StartService'), 'locked-since-restart', /passcode/],
-    ['unplugged mid-backup', explainBackupFailure(new DisconnectedError('gone'), { vaultDir, idleTimeoutMs: 1000 }), 'not-connected', /cable/],
+    ['unplugged mid-backup', explainBackupFailure(new DisconnectedError('gone'), { vaultDir, idleTimeoutMs: 1000 }), 'disconnected-during-backup', /cable/],
     ['silent phone', explainBackupFailure(new TimeoutError('idle'), { vaultDir, idleTimeoutMs: 1000 }), 'device-not-responding', /Unlock/],
     ['host disk full', explainBackupFailure(Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' }), { vaultDir, idleTimeoutMs: 1000 }), 'disk-too-small', /Free up space/],
     ['phone storage full (MB2 106)', explainBackupFailure(new DeviceError('MB2_106', 'the iPhone ended the operation with error 106: full'), { vaultDir, idleTimeoutMs: 1000 }), 'device-storage-full', /iPhone Storage/],

@@ -505,6 +505,12 @@ export class AfcSession {
     return this.handles.size;
   }
 
+  /** Whether a file this connection has open is locked (the sync lock a backup holds throughout). */
+  get holdsLock(): boolean {
+    for (const file of this.handles.values()) if (this.partition.lockState(file.path) !== 'none') return true;
+    return false;
+  }
+
   /** Answers one request packet with the encoded reply packet. */
   handle(packet: AfcPacket, device?: Pick<VirtualIPhone, 'identity' | 'state'>): Buffer {
     const reply = (operation: number, data?: Uint8Array, payload?: Uint8Array): Buffer =>
@@ -628,6 +634,12 @@ export function createMediaPartition(options: MediaPartitionOptions = {}): Media
 
 /** How long a connection may sit idle before the phone closes it. */
 const IDLE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * The same while it holds a lock: a host keeps the sync lock for a whole backup, which takes hours on a
+ * big phone, and closing the connection would drop the lock under it. Still bounded against a host
+ * that vanished without closing.
+ */
+const LOCKED_IDLE_TIMEOUT_MS = 12 * 60 * 60_000;
 
 /** Resolves when `stream` drains or closes; destroys it if neither happens within `timeoutMs`. */
 function drained(stream: Duplex, timeoutMs: number): Promise<void> {
@@ -658,7 +670,8 @@ export function serveAfc(partition: MediaPartition, options: { idleTimeoutMs?: n
       for (;;) {
         let packet: AfcPacket;
         try {
-          packet = await readAfcPacket(reader, { timeoutMs: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS, maxPacket: partition.maxPacket, what: `${name} request` });
+          const idleMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+          packet = await readAfcPacket(reader, { timeoutMs: session.holdsLock ? Math.max(idleMs, LOCKED_IDLE_TIMEOUT_MS) : idleMs, maxPacket: partition.maxPacket, what: `${name} request` });
         } catch (error) {
           if (error instanceof DisconnectedError) return;
           throw error;
