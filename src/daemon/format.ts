@@ -7,13 +7,4 @@ export function formatAge(ms: number): string {
   return `${Math.round(hours / 24)} days`;
 }
 
-export function formatBytesShort(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value >= 100 || unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes as formatBytesShort } from '../util/units.js';
