@@ -7,14 +7,10 @@
  * "every bucket". Buckets are computed in UTC unless a time zone is given, so a policy behaves the
  * same on every machine (restic uses the snapshot's own zone; with one machine they coincide).
  */
-export interface RetentionPolicy {
-  readonly last?: number;
-  readonly hourly?: number;
-  readonly daily?: number;
-  readonly weekly?: number;
-  readonly monthly?: number;
-  readonly yearly?: number;
-}
+import type { RetentionSettings } from '../config/schema.js';
+
+/** The same shape the config file holds (src/config/schema.ts), so a policy passes straight through. */
+export type RetentionPolicy = RetentionSettings;
 
 export interface Dated {
   readonly id: string;
