@@ -202,7 +202,8 @@ export class Simulator implements MuxBackplane {
   private reconcile(phone: VirtualIPhone): void {
     const wanted: Record<ConnectionKind, boolean> = {
       USB: phone.state.plugged,
-      Network: phone.state.wifi && phone.state.wifiSync,
+      // usbmuxd (Apple's) lists a phone on the network only when it can reach it.
+      Network: phone.state.wifi && phone.state.wifiSync && phone.state.wifiNetwork === 'same',
     };
     for (const kind of ['USB', 'Network'] as const) {
       const current = [...this.attachments.values()].find((a) => a.phone === phone && a.kind === kind);
@@ -218,6 +219,7 @@ export class Simulator implements MuxBackplane {
     }
     // On the network the phone also listens on its own address and (with mDNS) advertises itself.
     if (wanted.Network) this.network.join(phone, this.networkAddressOf(phone));
+    else if (phone.state.wifi && phone.state.wifiSync && phone.state.wifiNetwork === 'unreachable') this.network.join(phone, this.unreachableAddressOf(phone), false);
     else this.network.leave(phone);
   }
 
@@ -268,6 +270,12 @@ export class Simulator implements MuxBackplane {
 
   networkAddressOf(phone: VirtualIPhone): string {
     return `${this.networkPrefix}.${this.phones.indexOf(phone) + 2}`;
+  }
+
+  /** The address a phone on an unreachable network announces: another loopback prefix, where nothing listens. */
+  unreachableAddressOf(phone: VirtualIPhone): string {
+    const other = this.networkPrefix === '127.253.253' ? '127.252.252' : '127.253.253';
+    return `${other}.${this.phones.indexOf(phone) + 2}`;
   }
 }
 

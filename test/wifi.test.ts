@@ -9,7 +9,7 @@
  * addresses are 127.0.0.2 and 127.0.0.3 inside that namespace.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,10 +24,12 @@ import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import type { DeviceFileSystem } from '../sim/data/index.js';
 import type { VirtualIPhone } from '../sim/device/virtual-iphone.js';
 import { assertVaultIntact, backupFiles, phoneFiles, vaultState } from './support/backup-checks.js';
+import { LOOPBACK_ONLY, NETNS_MODE, runInNamespace as runInNetns } from './support/netns.js';
 import { requireTool } from './support/require-tool.js';
 import { lifeboat, run, startSimHarness, type RunResult, type SimHarness } from './support/sim-harness.js';
 
-const MODE = process.env['LIFEBOAT_TEST_NETNS'];
+const MODE = NETNS_MODE;
+const runInNamespace = (t: TestContext, mode: string, setup: string): Promise<void> => runInNetns(t, fileURLToPath(import.meta.url), mode, setup);
 
 /** Counts IPv4 UDP packets to port 5353 leaving through an interface (AF_PACKET sees transmitted packets). */
 const SNIFFER = `
@@ -45,27 +47,10 @@ while time.time() < end:
 print(count, flush=True)
 `;
 
-/** Re-runs this file in a new network namespace prepared by `setup` (shell), with LIFEBOAT_TEST_NETNS=mode. */
-async function runInNamespace(t: TestContext, mode: string, setup: string): Promise<void> {
-  if (!requireTool(t, 'unshare') || !requireTool(t, 'ip')) return;
-  const flags = process.getuid?.() === 0 ? ['-n'] : ['-r', '-n'];
-  if (spawnSync('unshare', [...flags, 'true']).status !== 0) {
-    if (process.env['CI'] === 'true') assert.fail('cannot create a network namespace (unshare -n), and CI=true');
-    t.skip('this machine does not allow creating network namespaces');
-    return;
-  }
-  // The inner run reports as plain TAP, not to this test runner (which it would do with NODE_TEST_CONTEXT).
-  const { NODE_TEST_CONTEXT: _context, ...outer } = process.env;
-  const script = `${setup} && exec "$0" --test-reporter=tap "$1"`;
-  const result = await run('unshare', [...flags, 'sh', '-c', script, process.execPath, fileURLToPath(import.meta.url)], { ...outer, LIFEBOAT_TEST_NETNS: mode }, 900_000);
-  if (result.code !== 0 || !/^# fail 0$/m.test(result.stdout)) assert.fail(`the tests failed in the namespace:\n${result.stdout}\n${result.stderr}`);
-  assert.match(result.stdout, /^# pass [1-9]\d*$/m);
-}
-
 if (MODE === undefined) {
   describe('Wi-Fi sync (in private network namespaces)', () => {
     it('every Wi-Fi test passes inside `unshare -n` with only loopback, multicast enabled on it', (t) =>
-      runInNamespace(t, '1', 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo'));
+      runInNamespace(t, '1', LOOPBACK_ONLY));
 
     it('no mDNS packet of the virtual iPhone leaves loopback, in a namespace with a second interface as the default route', (t) =>
       runInNamespace(

@@ -43,6 +43,7 @@ test('defaults: a fresh phone on the desk', () => {
   assert.equal(base.trust, 'pending');
   assert.equal(base.backupEncryption, false);
   assert.equal(base.wifiSync, false);
+  assert.equal(base.wifiNetwork, 'same');
   assert.equal(base.fault, 'none');
   validateState(base);
   // No 128 GB iPhone XS: the next capacity up; the iPhone X cannot run 18.6.
@@ -67,6 +68,7 @@ test('every setting key accepts its valid values', () => {
     plugged: ['plugged=false', { plugged: false }],
     encryption: ['encryption=true', { backupEncryption: true }],
     wifiSync: ['wifiSync=true', { wifiSync: true }],
+    wifiNetwork: ['wifiNetwork=Unreachable', { wifiNetwork: 'unreachable' }],
     icloudPhotos: ['icloudPhotos=true', { icloudPhotos: true }],
     fault: ['fault=disconnect-after:1MB', { fault: 'disconnect-after:1000000' }],
     trustedHosts: ['trustedHosts=none', { trust: 'pending' }],
@@ -97,6 +99,7 @@ test('every setting key rejects bad values and names the key', () => {
     plugged: 'plugged=',
     encryption: 'encryption=sure',
     wifiSync: 'wifiSync=2',
+    wifiNetwork: 'wifiNetwork=guest',
     icloudPhotos: 'icloudPhotos=yes',
     fault: 'fault=explode',
     trustedHosts: 'trustedHosts=all',

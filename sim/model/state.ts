@@ -10,10 +10,13 @@
  *   locked=true without a passcode is refused, and passcode=false alone also unlocks the phone
  *   (you cannot remove a passcode from a locked phone, so the result is an unlocked one).
  * `trust` is the answer to the "Trust This Computer?" prompt; `wifiSync` is lockdown's
- * EnableWifiConnections; `backupEncryption` is WillEncrypt. Sizes are bytes (units.ts parses "12GB").
+ * EnableWifiConnections; `wifiNetwork` is which network the phone's Wi-Fi joined, seen from the computer:
+ * `same` (the computer's: advertised by mDNS and reachable), `other` (another network: neither seen nor
+ * reachable) or `unreachable` (its mDNS announcement reaches the computer — an mDNS repeater between
+ * networks, a guest network — but the address it announces, on another subnet, does not answer); `backupEncryption` is WillEncrypt. Sizes are bytes (units.ts parses "12GB").
  * Setting keys are a public contract (scripts use them): battery, charging, wifi, lowPower, ios,
- * freeSpace, totalSpace, passcode, locked, trust, plugged, encryption, wifiSync, icloudPhotos, fault,
- * trustedHosts.
+ * freeSpace, totalSpace, passcode, locked, trust, plugged, encryption, wifiSync, wifiNetwork, icloudPhotos,
+ * fault, trustedHosts.
  * `trustedHosts=none` makes the phone forget every computer it trusts, as Settings › General › Transfer
  * or Reset iPhone › Reset › Reset Location & Privacy does on a real iPhone (and as an expired pairing
  * looks to the computer): hosts that were paired get InvalidHostID, and the next Pair shows the Trust
@@ -29,6 +32,8 @@ import { IOS_RELEASES, buildForVersion, findRelease, requireRelease } from './io
 import { BYTE_SIZE_EXAMPLES, formatBytes, parseByteSize } from './units.js';
 
 export type TrustState = 'pending' | 'accept' | 'deny';
+export type WifiNetwork = 'same' | 'other' | 'unreachable';
+const WIFI_NETWORKS: readonly WifiNetwork[] = ['same', 'other', 'unreachable'];
 
 export interface DeviceState {
   readonly batteryPercent: number;
@@ -45,6 +50,8 @@ export interface DeviceState {
   readonly trust: TrustState;
   readonly backupEncryption: boolean;
   readonly wifiSync: boolean;
+  /** Which network the phone's Wi-Fi is on, as the computer sees it (only matters while `wifi`). */
+  readonly wifiNetwork: WifiNetwork;
   /** iCloud Photos on: the camera roll's originals are in iCloud, so a backup leaves them out. */
   readonly icloudPhotos: boolean;
   /** The injected fault, canonical spec text ("none" = behaves). */
@@ -76,6 +83,7 @@ export const SETTING_KEYS = {
   plugged: BOOL,
   encryption: BOOL,
   wifiSync: BOOL,
+  wifiNetwork: 'same|other|unreachable (the computer\'s network; another one; announced but not answering)',
   icloudPhotos: BOOL,
   fault: FAULT_SYNTAX,
   trustedHosts: 'none (forget every trusted computer, like Reset Location & Privacy)',
@@ -123,6 +131,7 @@ export function defaultState(identity: Pick<DeviceIdentity, 'productType'>): Dev
     trust: 'pending',
     backupEncryption: false,
     wifiSync: false,
+    wifiNetwork: 'same',
     icloudPhotos: false,
     fault: 'none',
   };
@@ -173,6 +182,12 @@ export function applySettings(state: DeviceState, assignments: readonly string[]
       case 'fault':
         next.fault = formatFault(parseFault(value));
         break;
+      case 'wifiNetwork': {
+        const network = value.toLowerCase();
+        if (!(WIFI_NETWORKS as readonly string[]).includes(network)) throw bad(key, `wifiNetwork "${value}" is not one of ${WIFI_NETWORKS.join(', ')}`);
+        next.wifiNetwork = network as WifiNetwork;
+        break;
+      }
       case 'trustedHosts':
         if (value.toLowerCase() !== 'none') throw bad(key, `trustedHosts="${value}" is not none`);
         next.trust = 'pending';
@@ -212,6 +227,7 @@ export function validateState(state: DeviceState): void {
     if (typeof state[field] !== 'boolean') throw bad(key, `${field} must be true or false, got ${String(state[field])}`);
   }
   if (state.trust !== 'pending' && state.trust !== 'accept' && state.trust !== 'deny') throw bad('trust', `trust "${String(state.trust)}" is not one of pending, accept, deny`);
+  if (!WIFI_NETWORKS.includes(state.wifiNetwork)) throw bad('wifiNetwork', `wifiNetwork "${String(state.wifiNetwork)}" is not one of ${WIFI_NETWORKS.join(', ')}`);
   const release = findRelease(state.productVersion);
   if (!release) throw bad('ios', `productVersion "${state.productVersion}" is not a known iOS version`);
   const builds = new Set([release.build, ...Object.values(release.buildFor ?? {})]);
@@ -244,6 +260,7 @@ export function describeState(state: DeviceState): Record<string, string | numbe
     trust: state.trust,
     encryption: state.backupEncryption,
     wifiSync: state.wifiSync,
+    wifiNetwork: state.wifiNetwork,
     icloudPhotos: state.icloudPhotos,
     fault: state.fault,
   };

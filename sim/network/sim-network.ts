@@ -13,7 +13,7 @@ import { MdnsAdvertiser } from './mdns-advertiser.js';
 import { PhoneEndpoint } from './phone-endpoint.js';
 
 export class SimNetwork {
-  private readonly endpoints = new Map<VirtualIPhone, PhoneEndpoint>();
+  private readonly members = new Map<VirtualIPhone, { readonly address: string; readonly reachable: boolean; readonly endpoint?: PhoneEndpoint }>();
   private readonly advertiser: MdnsAdvertiser | undefined;
   private work: Promise<void> = Promise.resolve();
 
@@ -28,10 +28,26 @@ export class SimNetwork {
     return mobdev2InstanceName(phone.identity.wifiAddress, linkLocalFromMac(phone.identity.wifiAddress));
   }
 
-  join(phone: VirtualIPhone, address: string): void {
-    if (this.endpoints.has(phone)) return;
+  /**
+   * Puts the phone on the network at `address`. `reachable: false` is a phone whose announcement
+   * reaches this computer but whose address does not answer (another subnet behind an mDNS repeater,
+   * a guest network that isolates clients): it is advertised and nothing listens.
+   */
+  join(phone: VirtualIPhone, address: string, reachable = true): void {
+    const current = this.members.get(phone);
+    if (current && current.address === address && current.reachable === reachable) return;
+    if (current) this.leave(phone);
+    const advertisement = { instance: this.instanceOf(phone), host: `iPhone-${phone.udid.replace(/-/g, '').slice(-8)}`, address, port: LOCKDOWN_PORT };
+    if (!reachable) {
+      this.members.set(phone, { address, reachable });
+      this.enqueue(async () => {
+        if (this.members.get(phone)?.address === address) this.advertiser?.add(advertisement);
+      });
+      return;
+    }
     const endpoint = new PhoneEndpoint(phone, address, this.logger);
-    this.endpoints.set(phone, endpoint);
+    const member = { address, reachable, endpoint };
+    this.members.set(phone, member);
     this.enqueue(async () => {
       try {
         await endpoint.start();
@@ -39,22 +55,26 @@ export class SimNetwork {
         this.logger.log('warn', 'the phone cannot listen on its network address (only the usbmuxd path works)', { udid: phone.udid, address, reason: String(error) });
         return;
       }
-      if (this.endpoints.get(phone) !== endpoint) return; // it left again while starting
-      this.advertiser?.add({ instance: this.instanceOf(phone), host: `iPhone-${phone.udid.replace(/-/g, '').slice(-8)}`, address, port: LOCKDOWN_PORT });
+      if (this.members.get(phone) !== member) return; // it left again while starting
+      this.advertiser?.add(advertisement);
     });
   }
 
   leave(phone: VirtualIPhone): void {
-    const endpoint = this.endpoints.get(phone);
-    if (!endpoint) return;
-    this.endpoints.delete(phone);
-    this.advertiser?.remove(this.instanceOf(phone));
-    this.enqueue(() => endpoint.stop());
+    const member = this.members.get(phone);
+    if (!member) return;
+    this.members.delete(phone);
+    const instance = this.instanceOf(phone);
+    // After the queued work, so a join still starting cannot advertise after this goodbye.
+    this.enqueue(async () => {
+      if (!this.members.has(phone)) this.advertiser?.remove(instance);
+      await member.endpoint?.stop();
+    });
   }
 
   /** TCP connections the phone accepted on its network address since it last joined (0 when off the network). */
   acceptedConnections(phone: VirtualIPhone): number {
-    return this.endpoints.get(phone)?.accepted ?? 0;
+    return this.members.get(phone)?.endpoint?.accepted ?? 0;
   }
 
   settled(): Promise<void> {
@@ -66,7 +86,7 @@ export class SimNetwork {
   }
 
   async close(): Promise<void> {
-    for (const phone of [...this.endpoints.keys()]) this.leave(phone);
+    for (const phone of [...this.members.keys()]) this.leave(phone);
     await this.work;
     await this.advertiser?.close();
   }

@@ -9,6 +9,7 @@ import * as F from './findings.js';
 import { compareIosVersions, newestIosFor } from './ios-releases.js';
 import type { DeviceFacts } from './probe-device.js';
 import type { HostFacts, PasswordCheck, SnapshotFact } from './probe-host.js';
+import type { NetworkFact } from './probe-network.js';
 import type { Finding } from './types.js';
 
 const GB = 1e9;
@@ -52,7 +53,7 @@ export interface CheckContext {
 }
 
 /** Findings about the phone itself (needs a connected, examined device). */
-export function deviceFindings(facts: DeviceFacts, host: HostFacts, context: CheckContext): Finding[] {
+export function deviceFindings(facts: DeviceFacts, host: HostFacts, context: CheckContext, network?: NetworkFact): Finding[] {
   const { udid, policy } = context;
   if (facts.failure) {
     return [facts.failure.kind === 'timeout' ? F.deviceNotResponding(udid, facts.failure.seconds) : F.deviceUnreachable(udid, facts.failure.message, facts.failure.hint)];
@@ -107,8 +108,7 @@ export function deviceFindings(facts: DeviceFacts, host: HostFacts, context: Che
   else if (facts.lowPowerMode === false) out.push(F.lowPowerModeOff(udid));
   else out.push(F.lowPowerModeUnknown(udid));
 
-  if (facts.wifiSync === false) out.push(F.wifiSyncOff(udid));
-  else if (facts.wifiSync === true) out.push(facts.connections.includes('Network') ? F.onWifi(udid) : F.notOnWifi(udid));
+  out.push(...networkFindings(facts, network ?? { discovery: 'no-records', hasWifiRecord: false, muxNetwork: facts.connections.includes('Network') }));
 
   if (facts.storage) {
     const { freeBytes, totalBytes } = facts.storage;
@@ -120,6 +120,33 @@ export function deviceFindings(facts: DeviceFacts, host: HostFacts, context: Che
 
   if (facts.willEncrypt === false) out.push(F.unencrypted(udid, policy.wantEncryption));
   return out;
+}
+
+/**
+ * Wi-Fi findings for an examined (trusted) phone: its own Wi-Fi sync setting, then what the network
+ * showed — reachable (over TCP, or listed by usbmuxd as a network device), announced but not answering,
+ * or not seen. Whether its Wi-Fi is on at all is only known from phones that report it (the virtual
+ * iPhone); otherwise "not seen" covers both.
+ */
+export function networkFindings(facts: DeviceFacts, network: NetworkFact): Finding[] {
+  const udid = facts.udid;
+  if (facts.wifiSync === false) return [F.wifiSyncOff(udid, network.hasWifiRecord)];
+  if (facts.wifiSync !== true) return [];
+  if (network.reachableAt !== undefined || network.muxNetwork || facts.connections.includes('wifi')) return [F.onWifi(udid, network.reachableAt)];
+  if (network.advertised) return [F.notSameNetwork(udid, network.advertised, network.unreachable)];
+  switch (network.discovery) {
+    case 'off':
+      return [F.notOnWifi(udid, 'discovery-off')];
+    case 'failed':
+      return [F.notOnWifi(udid, 'discovery-failed', network.discoveryError)];
+    case 'no-records':
+      if (!network.hasWifiRecord) return [F.wifiNotSetUp(udid)];
+      return [F.notOnWifi(udid)];
+    case 'ran':
+      if (facts.wifiConnected === false) return [F.notOnWifi(udid, 'wifi-off')];
+      if (facts.wifiConnected === true) return [F.notSameNetwork(udid)];
+      return [F.notOnWifi(udid)];
+  }
 }
 
 /** Findings that need only this computer: vault space, running backup, age of the last backup, password. */

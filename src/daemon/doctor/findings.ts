@@ -17,13 +17,17 @@ const udidFlag = (udid: string): string => `--udid ${udid}`;
 
 // ── host ──────────────────────────────────────────────────────────────────────────────────────────
 
-export function usbmuxdUnreachable(address: string, detail: string, platform: NodeJS.Platform = process.platform): Finding {
+/** `wifiOnly`: Wi-Fi discovery is on, so phones on the network are still seen and backed up without usbmuxd. */
+export function usbmuxdUnreachable(address: string, detail: string, platform: NodeJS.Platform = process.platform, wifiOnly = false): Finding {
   const fix =
     platform === 'darwin'
       ? 'usbmuxd is part of macOS: restart the Mac, or run `sudo launchctl kickstart -k system/com.apple.usbmuxd`.'
       : platform === 'win32'
         ? 'Install the Apple Devices app (or iTunes) so the Apple Mobile Device Service runs, then start that service.'
         : 'Install and start usbmuxd: `sudo apt install usbmuxd` (it starts when an iPhone is plugged in), or point USBMUXD_SOCKET_ADDRESS at the one you run.';
+  if (wifiOnly) {
+    return finding('usbmuxd-unreachable', 'info', undefined, 'usbmuxd is not running: only iPhones on Wi-Fi are seen', `usbmuxd at ${address} does not answer (${detail}); Lifeboat reaches iPhones with Wi-Fi sync directly over the network, but one on a cable needs usbmuxd (on Linux it starts when an iPhone is plugged in).`, fix);
+  }
   return finding('usbmuxd-unreachable', 'critical', undefined, 'usbmuxd is not reachable', `Lifeboat talks to iPhones through usbmuxd at ${address}, and it does not answer (${detail}). No iPhone can be seen or backed up until it does.`, fix);
 }
 
@@ -31,8 +35,15 @@ export function noDevice(): Finding {
   return finding('no-device', 'warning', undefined, 'No iPhone is connected', 'No iPhone is connected by cable or visible on the network, and the vault holds no backups yet, so there is nothing to check or back up.', 'Connect the iPhone with a cable, unlock it and tap Trust, then run `lifeboat doctor` again.');
 }
 
-export function notConnected(udid: string, name: string | undefined): Finding {
-  return finding('not-connected', 'warning', udid, `${name ?? 'The iPhone'} is not connected`, 'It is not connected by cable and not visible on this computer\'s network, so it cannot be backed up now and its state cannot be checked.', `Connect it with a cable (or bring it onto the same Wi-Fi network with Wi-Fi sync on) and unlock it, then run \`lifeboat doctor ${udidFlag(udid)}\`.`);
+/** `lookedOnWifi`: Lifeboat has a Wi-Fi pairing for it and looked for it on the network, without finding it. */
+export function notConnected(udid: string, name: string | undefined, lookedOnWifi = false): Finding {
+  const explanation = lookedOnWifi
+    ? 'It is not connected by cable, and Lifeboat looked for it on this computer\'s network (it has Wi-Fi sync set up) without finding it: its Wi-Fi is off, it is out of range or asleep, or it is on another network. It cannot be backed up now and its state cannot be checked.'
+    : 'It is not connected by cable and not visible on this computer\'s network, so it cannot be backed up now and its state cannot be checked.';
+  const fix = lookedOnWifi
+    ? `Bring it onto the same Wi-Fi network as this computer with Wi-Fi turned on (Settings › Wi-Fi), or connect it with a cable, and unlock it; then run \`lifeboat doctor ${udidFlag(udid)}\`.`
+    : `Connect it with a cable (or bring it onto the same Wi-Fi network with Wi-Fi sync on) and unlock it, then run \`lifeboat doctor ${udidFlag(udid)}\`.`;
+  return finding('not-connected', 'warning', udid, `${name ?? 'The iPhone'} is not connected`, explanation, fix);
 }
 
 export function deviceNotResponding(udid: string, seconds: number): Finding {
@@ -110,17 +121,47 @@ export function lowPowerModeUnknown(udid: string): Finding {
 }
 
 // ── network ───────────────────────────────────────────────────────────────────────────────────────
+// From what was seen: the phone's own setting (read over lockdown), its mDNS announcement and whether
+// lockdownd answers at the announced address (probe-network.ts).
 
-export function wifiSyncOff(udid: string): Finding {
-  return finding('wifi-sync-off', 'info', udid, 'Wi-Fi sync is off', 'The iPhone only talks to computers over the cable, so backups happen only while it is plugged into this computer.', `With the cable connected run \`lifeboat wifi on ${udidFlag(udid)}\` (Finder/Apple Devices call it "Show this iPhone when on Wi-Fi").`);
+const SAME_NETWORK_FIX = 'Join the iPhone to the same Wi-Fi network as this computer (Settings › Wi-Fi: the same network name, not a guest network). If it already is, turn off "client isolation" / "AP isolation" in the router, or connect this computer to that network rather than through a separate subnet or VLAN.';
+
+export function wifiSyncOff(udid: string, wasSetUp = false): Finding {
+  const explanation = wasSetUp
+    ? 'Wi-Fi sync was turned on for Lifeboat, but the iPhone now has it off (reset, restored, or turned off in Finder), so it no longer shows itself on the network: automatic backups happen only while it is plugged into this computer.'
+    : 'The iPhone only talks to computers over the cable, so backups happen only while it is plugged into this computer.';
+  return finding('wifi-sync-off', wasSetUp ? 'warning' : 'info', udid, 'Wi-Fi sync is off', explanation, `With the cable connected run \`lifeboat wifi on ${udidFlag(udid)}\` (Finder/Apple Devices call it "Show this iPhone when on Wi-Fi").`);
 }
 
-export function notOnWifi(udid: string): Finding {
-  return finding('not-on-wifi', 'warning', udid, 'The iPhone is not on this computer\'s network', 'Wi-Fi sync is on, but this computer does not see the iPhone on the network: it is not on Wi-Fi, or on another network. Backups then need the cable.', 'Connect the iPhone to the same Wi-Fi network as this computer (Settings › Wi-Fi) and keep Wi-Fi on while it charges.');
+export function wifiNotSetUp(udid: string): Finding {
+  return finding('wifi-sync-off', 'info', udid, 'Wi-Fi sync is on, but not set up for Lifeboat', 'The iPhone has Wi-Fi sync on (another program turned it on), but Lifeboat holds no Wi-Fi pairing for it, so it cannot recognise the iPhone on the network: backups need the cable.', `With the cable connected run \`lifeboat wifi on ${udidFlag(udid)}\`.`);
 }
 
-export function onWifi(udid: string): Finding {
-  return finding('not-on-wifi', 'ok', udid, 'The iPhone is reachable over Wi-Fi', 'Backups can run without the cable.');
+export type NotOnWifiReason = 'wifi-off' | 'not-seen' | 'discovery-off' | 'discovery-failed';
+
+export function notOnWifi(udid: string, reason: NotOnWifiReason = 'not-seen', detail?: string): Finding {
+  if (reason === 'discovery-off') {
+    return finding('not-on-wifi', 'info', udid, 'Wi-Fi discovery is turned off', 'LIFEBOAT_WIFI=off stops Lifeboat from looking for iPhones on the network, and usbmuxd does not list this one there, so backups need the cable.', 'Unset LIFEBOAT_WIFI (or set it to on) to back this iPhone up over Wi-Fi.');
+  }
+  if (reason === 'discovery-failed') {
+    return finding('not-on-wifi', 'warning', udid, 'Lifeboat cannot look for iPhones on the network', `Wi-Fi sync is on, but looking for the iPhone on the network failed (${detail ?? 'mDNS unusable'}), so backups need the cable.`, 'Make sure no other program holds UDP port 5353 exclusively and the network interface allows multicast; LIFEBOAT_MDNS_INTERFACE=<this computer\'s IPv4 address> picks the interface.');
+  }
+  if (reason === 'wifi-off') {
+    return finding('not-on-wifi', 'warning', udid, 'The iPhone is not on Wi-Fi', 'Wi-Fi sync is on, but the iPhone is not connected to any Wi-Fi network (Wi-Fi off, or no known network in range), and this computer does not see it on the network. Backups then need the cable.', 'Turn on Wi-Fi on the iPhone (Settings › Wi-Fi) and join the same network as this computer; keep Wi-Fi on while it charges.');
+  }
+  return finding('not-on-wifi', 'warning', udid, 'The iPhone is not on this computer\'s network', 'Wi-Fi sync is on, but this computer does not see the iPhone on the network (it looked for its mDNS announcement): Wi-Fi is off on the iPhone, it is asleep out of range, or it is on another network. Backups then need the cable.', 'Connect the iPhone to the same Wi-Fi network as this computer (Settings › Wi-Fi) and keep Wi-Fi on while it charges.');
+}
+
+/** `advertised`: the addresses it announced (seen, but not answering); absent: on Wi-Fi, but not seen here. */
+export function notSameNetwork(udid: string, advertised?: readonly string[], detail?: string): Finding {
+  const explanation = advertised
+    ? `The iPhone announces itself on the network at ${advertised.join(', ')}, but it does not answer there${detail ? ` (${detail})` : ''}: it is on another network or subnet whose announcements reach this computer (through an mDNS repeater, or a guest network that keeps devices apart), so backups cannot reach it over Wi-Fi.`
+    : 'The iPhone is on Wi-Fi with Wi-Fi sync on, but this computer does not see its announcement: it is on another Wi-Fi network than this computer (or the router does not pass multicast between them), so backups cannot reach it over Wi-Fi.';
+  return finding('not-same-network', 'warning', udid, 'The iPhone is not on the same network as this computer', explanation, SAME_NETWORK_FIX);
+}
+
+export function onWifi(udid: string, address?: string): Finding {
+  return finding('not-on-wifi', 'ok', udid, 'The iPhone is reachable over Wi-Fi', `${address ? `Lockdown answered at ${address}. ` : ''}Backups can run without the cable.`);
 }
 
 // ── storage ───────────────────────────────────────────────────────────────────────────────────────

@@ -35,7 +35,7 @@ export type TrustFact =
 
 export interface DeviceFacts {
   readonly udid: string;
-  /** Every way it is attached: 'USB', 'Network'. */
+  /** Every way it is attached: 'USB', 'Network' (usbmuxd), 'wifi' (reached directly over TCP). */
   readonly connections: readonly string[];
   readonly name?: string;
   readonly productType?: string;
@@ -47,6 +47,10 @@ export interface DeviceFacts {
   readonly storage?: { readonly totalBytes: number; readonly freeBytes: number; readonly usedBytes: number };
   readonly willEncrypt?: boolean;
   readonly wifiSync?: boolean;
+  /** The phone's Wi-Fi MAC address (lockdown WiFiAddress). */
+  readonly wifiMac?: string;
+  /** Joined to a Wi-Fi network (only the virtual iPhone reports it; undefined on real phones). */
+  readonly wifiConnected?: boolean;
   /** undefined: the device does not report it. */
   readonly lowPowerMode?: boolean;
   readonly failure?: { readonly kind: 'timeout'; readonly seconds: number } | { readonly kind: 'error'; readonly message: string; readonly hint?: string };
@@ -93,12 +97,20 @@ function num(value: PlistValue | undefined): number | undefined {
   return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
 }
 
-/** Examines one phone (all its usbmux appearances), never taking longer than `timeoutMs`. */
-export async function probeDevice(mux: UsbmuxClient, store: PairRecordStore, appearances: readonly MuxDevice[], options: ProbeOptions): Promise<DeviceFacts> {
+/** The transport to examine a phone through: its USB appearance when it has one. */
+export function muxTransportFor(mux: UsbmuxClient, appearances: readonly MuxDevice[]): DeviceTransport {
   const preferred = appearances.find((d) => d.connectionType === 'USB') ?? appearances[0];
-  if (!preferred) throw new RangeError('probeDevice needs at least one appearance');
-  const facts: Mutable<DeviceFacts> = { udid: preferred.udid, connections: [...new Set(appearances.map((d) => d.connectionType))] };
-  const transport = new TrackedTransport(new UsbmuxTransport(mux, preferred));
+  if (!preferred) throw new RangeError('a phone needs at least one usbmuxd appearance');
+  return new UsbmuxTransport(mux, preferred);
+}
+
+/**
+ * Examines one phone through `inner` (usbmuxd, or TCP over Wi-Fi), never taking longer than
+ * `timeoutMs`. `connections` is every way it is attached ('USB', 'Network', 'wifi').
+ */
+export async function probeDevice(inner: DeviceTransport, store: PairRecordStore, connections: readonly string[], options: ProbeOptions): Promise<DeviceFacts> {
+  const facts: Mutable<DeviceFacts> = { udid: inner.udid, connections: [...new Set(connections)] };
+  const transport = new TrackedTransport(inner);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const deadline = new Promise<'timeout' | 'aborted'>((resolve) => {
@@ -134,6 +146,8 @@ async function examine(transport: TrackedTransport, store: PairRecordStore, fact
     if (name !== undefined) facts.name = name;
     if (productType !== undefined) facts.productType = productType;
     if (productVersion !== undefined) facts.productVersion = productVersion;
+    const wifiMac = str(publicValues['WiFiAddress']);
+    if (wifiMac !== undefined) facts.wifiMac = wifiMac;
     // Not a public key on every iOS; read it when offered (the session read below fills it otherwise).
     if (typeof publicValues['PasswordProtected'] === 'boolean') facts.passcodeLocked = publicValues['PasswordProtected'];
   }
@@ -201,5 +215,7 @@ async function examine(transport: TrackedTransport, store: PairRecordStore, fact
   if (typeof wifiSync === 'boolean') facts.wifiSync = wifiSync;
   const lowPower = await optional(VIRTUAL_DEVICE_DOMAIN, 'LowPowerModeEnabled');
   if (typeof lowPower === 'boolean') facts.lowPowerMode = lowPower;
+  const wifiConnected = await optional(VIRTUAL_DEVICE_DOMAIN, 'WiFiConnected');
+  if (typeof wifiConnected === 'boolean') facts.wifiConnected = wifiConnected;
   await lockdown.stopSession().catch(() => undefined);
 }

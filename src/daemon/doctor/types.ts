@@ -68,7 +68,7 @@ const ORDER = [
   'usbmuxd-unreachable', 'no-device', 'not-connected', 'device-not-responding', 'device-unreachable',
   'not-paired', 'trust-pending', 'trust-denied', 'pairing-invalid', 'trusted', 'locked-since-restart', 'locked',
   'backup-running', 'encryption-password-wrong', 'encryption-misconfigured', 'encryption-password-unknown', 'backup-unreadable',
-  'disk-too-small', 'device-storage-full', 'not-charging', 'battery-low', 'low-power-mode', 'not-on-wifi', 'wifi-sync-off',
+  'disk-too-small', 'device-storage-full', 'not-charging', 'battery-low', 'low-power-mode', 'not-on-wifi', 'not-same-network', 'wifi-sync-off',
   'ios-outdated', 'unencrypted', 'last-backup-old', 'backup-failed',
 ];
 
