@@ -6,17 +6,15 @@ import { backupDevice, type BackupOptions, type BackupResult } from '../backup/e
 import type { BackupEventListener } from '../backup/progress.js';
 import type { DevicePolicy, LifeboatConfig } from '../config/schema.js';
 import type { PairRecordStore } from '../protocol/host/pair-store.js';
-import { UsbmuxTransport } from '../protocol/transport.js';
-import type { UsbmuxClient } from '../protocol/usbmux/client.js';
-import type { MuxDevice } from '../protocol/usbmux/messages.js';
+import type { DeviceTransport } from '../protocol/transport.js';
 import type { LocalSnapshotStore } from '../vault/local-store.js';
 import { afterBackup, type AfterBackupResult, type RetentionStep, type SyncRemote } from './after-backup.js';
 
 export interface RunBackupOptions {
-  readonly mux: UsbmuxClient;
+  /** How to reach the device (usbmuxd or Wi-Fi). */
+  readonly transport: DeviceTransport;
   readonly pairs: PairRecordStore;
   readonly store: LocalSnapshotStore;
-  readonly device: MuxDevice;
   readonly full: boolean;
   readonly policy: DevicePolicy;
   readonly config: LifeboatConfig;
@@ -33,9 +31,8 @@ export interface RunBackupResult {
 }
 
 export async function runBackup(options: RunBackupOptions): Promise<RunBackupResult> {
-  const transport = new UsbmuxTransport(options.mux, options.device);
   const backup = await backupDevice({
-    transport,
+    transport: options.transport,
     pairStore: options.pairs,
     store: options.store,
     full: options.full,
