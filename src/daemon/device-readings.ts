@@ -7,6 +7,7 @@
 import type { PlistValue } from '../plist/index.js';
 import type { PairRecordStore } from '../protocol/host/pair-store.js';
 import { openTrustedSession } from '../protocol/host/session.js';
+import { WIFI_CONNECTION } from '../protocol/host/tcp-transport.js';
 import { LockdownDomain } from '../protocol/lockdown/constants.js';
 import { isPlistDict } from '../protocol/wire/plist-frame.js';
 import type { DeviceTransport } from '../protocol/transport.js';
@@ -23,6 +24,12 @@ function bool(value: PlistValue | undefined): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined;
 }
 
+/** The real connection: a cable, usbmuxd's network path (Apple's usbmuxd), or Lifeboat's own TCP path. */
+function connectionOf(transport: DeviceTransport): DeviceReadings['connection'] {
+  if (transport.connection === 'USB') return 'usb';
+  return transport.connection === WIFI_CONNECTION ? 'wifi' : 'network';
+}
+
 export async function readDeviceReadings(transport: DeviceTransport, pairs: PairRecordStore): Promise<DeviceReadings> {
   const { lockdown } = await openTrustedSession(transport, pairs, 'lifeboat-daemon');
   try {
@@ -35,7 +42,7 @@ export async function readDeviceReadings(transport: DeviceTransport, pairs: Pair
     const extra = await optional(EXTRA_DOMAIN);
     await lockdown.stopSession().catch(() => undefined);
     const readings: { -readonly [K in keyof DeviceReadings]: DeviceReadings[K] } = {
-      connection: transport.connection === 'USB' ? 'usb' : 'network',
+      connection: connectionOf(transport),
     };
     if (typeof name === 'string') readings.name = name;
     if (typeof locked === 'boolean') readings.locked = locked;
@@ -54,6 +61,8 @@ export async function readDeviceReadings(transport: DeviceTransport, pairs: Pair
       readings.lowPowerMode = bool(extra['LowPowerModeEnabled']);
       readings.onWifi = bool(extra['WiFiConnected']);
     }
+    // Lockdown just answered over the local network: the phone is on it, whatever else it reports.
+    if (readings.connection !== 'usb') readings.onWifi = true;
     return Object.fromEntries(Object.entries(readings).filter(([, v]) => v !== undefined)) as unknown as DeviceReadings;
   } finally {
     lockdown.close();

@@ -31,6 +31,8 @@ export interface DeviceEntry {
   readonly knownSince: Date;
   lastFailure?: { at: Date; explanation: FailureExplanation };
   afterProblems: Map<string, string>;
+  /** Why its last attachment went away, when the source said (shown instead of "not connected"). */
+  goneBecause?: string;
 }
 
 export class DeviceTable {
@@ -84,6 +86,7 @@ export class DeviceTable {
     const entry = this.ensure(attachment.udid);
     const wasAttached = entry.attachments.size > 0;
     entry.attachments.set(attachment.key, attachment);
+    delete entry.goneBecause;
     if (replug && !wasAttached && entry.lastFailure) entry.reattachedSinceFailure = true;
   }
 
@@ -94,7 +97,9 @@ export class DeviceTable {
       this.log(`attached: ${event.attachment.udid} (${event.attachment.transport.connection})`);
     } else if (event.type === 'detached') {
       for (const entry of this.entries.values()) {
-        if (entry.attachments.delete(event.key)) this.log(`detached: ${entry.udid}`);
+        if (!entry.attachments.delete(event.key)) continue;
+        this.log(`detached: ${entry.udid}${event.reason ? ` (${event.reason})` : ''}`);
+        if (entry.attachments.size === 0 && event.reason) entry.goneBecause = event.reason;
       }
     } else if (event.type === 'lost') {
       for (const entry of this.entries.values()) {

@@ -28,7 +28,8 @@ export interface Attachment {
 /** What a source reports while it is watched. */
 export type SourceEvent =
   | { readonly type: 'attached'; readonly attachment: Attachment }
-  | { readonly type: 'detached'; readonly key: string }
+  /** `reason`: why the path went away, when the source knows (e.g. "not on this computer's network"). */
+  | { readonly type: 'detached'; readonly key: string; readonly reason?: string }
   /** Something changed about an attached device (e.g. it was paired): worth a fresh look. */
   | { readonly type: 'changed' };
 

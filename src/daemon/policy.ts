@@ -12,7 +12,8 @@ import type { DevicePolicy, TimeWindow } from '../config/schema.js';
 /** What the device says about itself right now (absent: the device does not report it). */
 export interface DeviceReadings {
   readonly name?: string;
-  readonly connection: 'usb' | 'network';
+  /** How the daemon reached it: a cable, usbmuxd's network path, or directly over Wi-Fi (TCP). */
+  readonly connection: 'usb' | 'network' | 'wifi';
   readonly batteryPercent?: number;
   readonly charging?: boolean;
   readonly externalPower?: boolean;
@@ -93,7 +94,7 @@ export function unmetConditions(policy: DevicePolicy, readings: DeviceReadings):
   const c = policy.conditions;
   const reasons: string[] = [];
   if (c.requirePower && readings.externalPower === false && readings.charging !== true) reasons.push('not charging or plugged in');
-  if (c.requireUsbOrWifi && readings.connection === 'network' && readings.onWifi === false) reasons.push('not on Wi-Fi');
+  if (c.requireUsbOrWifi && readings.connection !== 'usb' && readings.onWifi === false) reasons.push('not on Wi-Fi');
   if (c.requireLocked && readings.locked === false) reasons.push('not locked');
   if (c.skipInLowPowerMode && readings.lowPowerMode === true) reasons.push('Low Power Mode is on');
   if (c.minBatteryPercent > 0 && readings.batteryPercent !== undefined && readings.batteryPercent < c.minBatteryPercent) {

@@ -100,7 +100,7 @@ export class Scheduler {
       if (entry.run) continue;
       const policy = resolvePolicy(config, entry.udid);
       if (!isAttached(entry)) {
-        entry.waitingFor = ['not connected'];
+        entry.waitingFor = [entry.goneBecause ? `not connected: ${entry.goneBecause}` : 'not connected'];
         delete entry.nextRunAt;
       } else {
         const history = this.historyOf(entry);

@@ -49,7 +49,8 @@ export async function pairOverUsb(sim: SimHarness, udid: string): Promise<void> 
 
 export async function startDaemon(sim: SimHarness, options: Partial<DaemonOptions> & { config: LifeboatConfig }): Promise<DaemonHarness> {
   const home = mkdtempSync(join(tmpdir(), 'lifeboat-daemon-'));
-  const clock = new ManualClock();
+  // A test may bring its own clock (e.g. one its device sources sleep on too).
+  const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();
   const daemon = new Daemon({ dataHome: home, mux: sim.mux, clock, pollIntervalMs: 2 * 60_000, ...options });
   const runs: RunRecord[] = [];
   const alerts: AlertRecord[] = [];

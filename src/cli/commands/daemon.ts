@@ -9,7 +9,10 @@ import type { Command } from 'commander';
 import { configPath, loadConfig } from '../../config/config.js';
 import { dataHome } from '../../config/paths.js';
 import { CONTROL_SOCKET_NAME } from '../../daemon/control-protocol.js';
+import { systemClock } from '../../daemon/clock.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { daemonDeviceSources } from '../../daemon/wifi-source.js';
+import { hostDevices } from '../../protocol/host/host-devices.js';
 import { describeError } from '../../util/errors.js';
 import { writeDashboardLink } from '../../web/link-file.js';
 import { startDashboard } from '../../web/server.js';
@@ -29,7 +32,19 @@ export function registerDaemonCommand(program: Command): void {
       const file = configPath();
       let config = loadConfig(file);
       const home = dataHome();
-      const daemon = new Daemon({ config: () => config, dataHome: home, controlSocket: join(home, CONTROL_SOCKET_NAME), log });
+      // Phones on a cable (usbmuxd) and, with Wi-Fi sync set up, on the network (mDNS + TCP), with the
+      // pair records of both (usbmuxd's, then Lifeboat's Wi-Fi copies when usbmuxd is not running).
+      const host = hostDevices();
+      const daemon = new Daemon({
+        config: () => config,
+        dataHome: home,
+        controlSocket: join(home, CONTROL_SOCKET_NAME),
+        log,
+        clock: systemClock,
+        mux: host.mux,
+        pairs: host.store,
+        sources: daemonDeviceSources(host, systemClock),
+      });
       await daemon.start();
       log(`lifeboat daemon started: vault ${daemon.vaultRoot()}, history ${join(home, 'history.db')}, control socket ${join(home, CONTROL_SOCKET_NAME)}`);
       // The web dashboard, in this process with this Daemon. Its link holds its key: logs get the file's path only.

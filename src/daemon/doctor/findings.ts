@@ -149,7 +149,7 @@ export function notOnWifi(udid: string, reason: NotOnWifiReason = 'not-seen', de
   if (reason === 'wifi-off') {
     return finding('not-on-wifi', 'warning', udid, 'The iPhone is not on Wi-Fi', 'Wi-Fi sync is on, but the iPhone is not connected to any Wi-Fi network (Wi-Fi off, or no known network in range), and this computer does not see it on the network. Backups then need the cable.', 'Turn on Wi-Fi on the iPhone (Settings › Wi-Fi) and join the same network as this computer; keep Wi-Fi on while it charges.');
   }
-  return finding('not-on-wifi', 'warning', udid, 'The iPhone is not on this computer\'s network', 'Wi-Fi sync is on, but this computer does not see the iPhone on the network (it looked for its mDNS announcement): Wi-Fi is off on the iPhone, it is asleep out of range, or it is on another network. Backups then need the cable.', 'Connect the iPhone to the same Wi-Fi network as this computer (Settings › Wi-Fi) and keep Wi-Fi on while it charges.');
+  return finding('not-on-wifi', 'warning', udid, 'The iPhone is not seen on this computer\'s Wi-Fi network', 'Wi-Fi sync is on, but this computer does not see the iPhone on the network (it looked for its mDNS announcement): Wi-Fi is off on the iPhone, it is asleep out of range, or it is on another network. Backups then need the cable.', 'Connect the iPhone to the same Wi-Fi network as this computer (Settings › Wi-Fi) and keep Wi-Fi on while it charges.');
 }
 
 /** `advertised`: the addresses it announced (seen, but not answering); absent: on Wi-Fi, but not seen here. */
@@ -157,7 +157,7 @@ export function notSameNetwork(udid: string, advertised?: readonly string[], det
   const explanation = advertised
     ? `The iPhone announces itself on the network at ${advertised.join(', ')}, but it does not answer there${detail ? ` (${detail})` : ''}: it is on another network or subnet whose announcements reach this computer (through an mDNS repeater, or a guest network that keeps devices apart), so backups cannot reach it over Wi-Fi.`
     : 'The iPhone is on Wi-Fi with Wi-Fi sync on, but this computer does not see its announcement: it is on another Wi-Fi network than this computer (or the router does not pass multicast between them), so backups cannot reach it over Wi-Fi.';
-  return finding('not-same-network', 'warning', udid, 'The iPhone is not on the same network as this computer', explanation, SAME_NETWORK_FIX);
+  return finding('not-same-network', 'warning', udid, 'The iPhone is not on the same Wi-Fi network as this computer', explanation, SAME_NETWORK_FIX);
 }
 
 export function onWifi(udid: string, address?: string): Finding {
