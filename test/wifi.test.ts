@@ -250,15 +250,30 @@ if (MODE === undefined) {
       assert.deepEqual(await backupFiles(next.folder), await phoneFiles(fsOf(b), false));
     });
 
-    it('Lifeboat restores a snapshot to the phone over Wi-Fi with no usbmuxd', async () => {
+    it('Lifeboat restores a snapshot to the phone over Wi-Fi with no usbmuxd (every file, and what `sim truth` reports)', async () => {
       const snapshot = new LocalSnapshotStore(join(home, 'vault')).latest(b)!;
       const expected = await backupFiles(snapshot.deviceDir);
+      // The snapshot was taken just before, so the phone's truth now is the snapshot's.
+      assert.deepEqual(await phoneFiles(fsOf(b), false), expected);
+      type Truth = { domains: Record<string, unknown>; restoredStructuredFiles: string[] };
+      const simTruth = async (): Promise<Truth> => {
+        const result = await lifeboat(['sim', 'truth', '--socket', sim.socket, b], env, 120_000);
+        assert.equal(result.code, 0, result.stderr);
+        return JSON.parse(result.stdout) as Truth;
+      };
+      const truthAtSnapshot = await simTruth();
       fsOf(b).mutate({ kind: 'messages', add: 3 });
+      assert.notDeepEqual((await simTruth()).domains, truthAtSnapshot.domains, 'sim truth sees the new messages');
       fsOf(b).mutate({ kind: 'appFiles', add: 2, remove: 1 });
       assert.notDeepEqual(await phoneFiles(fsOf(b), false), expected, 'the phone changed since the snapshot');
       const restored = await lifeboat(['restore', '--udid', b, '--snapshot', snapshot.id, '--system', '--remove', '--no-reboot', '--json'], noMux, 180_000);
       assert.equal(restored.code, 0, restored.stdout + restored.stderr);
       assert.deepEqual(await phoneFiles(fsOf(b), false), expected);
+      // `sim truth` reports the Messages database as one the restore replaced (the phone's per-file truth
+      // is compared above: every file of an unencrypted backup, by content digest, as in the snapshot).
+      const restoredTruth = await simTruth();
+      assert.ok(restoredTruth.restoredStructuredFiles.includes('HomeDomain/Library/SMS/sms.db'), restoredTruth.restoredStructuredFiles.join(', '));
+      assert.notDeepEqual(truthAtSnapshot.restoredStructuredFiles, restoredTruth.restoredStructuredFiles);
     });
 
     it('pairing over Wi-Fi is refused with a clear message, as the phone refuses it', async () => {
