@@ -118,7 +118,7 @@ describe('web dashboard in Chromium', () => {
     // (ftyp heic, an hvc1 primary item, an Exif item) whose HEVC data no browser decodes.
     const heic = page.locator('.photos a.placeholder.heic').first();
     await heic.waitFor({ timeout: 30_000 });
-    assert.match(await heic.innerText(), /HEIC\s*— download .+\.HEIC/i);
+    assert.match(await heic.innerText(), /HEIC photo\s*download .+\.HEIC/i);
     const path = await heic.evaluate((a) => a.closest('li')?.getAttribute('data-path') ?? '');
     const photo = truth.photos.find((p) => p.relativePath === path);
     assert.ok(photo && /\.HEIC$/i.test(photo.fileName), `the tile is a HEIC of the ground truth (${path})`);

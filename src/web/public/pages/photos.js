@@ -14,7 +14,7 @@ function tile(base, p) {
   if (!p.held) picture = h('div', { class: 'placeholder' }, 'In iCloud only — not in this backup');
   else if (/\.(jpe?g|png|gif)$/i.test(p.fileName)) picture = h('img', { src: url, alt: `Photo ${p.fileName}, ${when}`, loading: 'lazy', width: 140, height: 140 });
   else if (p.kind === 'video') picture = h('a', { class: 'placeholder video', href: url, download: '' }, `Video — download ${p.fileName}`);
-  else picture = h('a', { class: 'placeholder heic', href: url, download: '', title: 'Browsers cannot show HEIC photos; the download is the original' }, h('strong', {}, 'HEIC'), ` — download ${p.fileName}`);
+  else picture = h('a', { class: 'placeholder heic', href: url, download: '', title: 'Browsers cannot show HEIC photos; the download is the original' }, h('strong', {}, 'HEIC photo'), h('span', {}, `download ${p.fileName}`));
   return h('li', { dataset: { path: p.relativePath } }, h('figure', {}, picture, h('figcaption', {}, h('time', { datetime: p.captured ?? '' }, when), p.favorite ? ' · favourite' : '')));
 }
 
