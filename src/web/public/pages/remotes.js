@@ -185,18 +185,22 @@ function remoteCard(udid, remote, devices, localIds, scope, redraw) {
 /** The "Remote copies" section; loads after the timeline (listing a remote can take seconds). */
 export function remotesSection(udid, devices, scope) {
   const section = h('section', { class: 'remotes', 'aria-labelledby': 'remotes-title' }, h('h2', { id: 'remotes-title' }, 'Remote copies'), h('p', { class: 'muted' }, 'Asking the remotes what they hold…'));
+  let cards;
   const draw = async () => {
-    const mine = scope.child();
     try {
       const data = await api(`/api/devices/${enc(udid)}/remotes`);
       if (!scope.alive) return;
+      // The cards' event listeners live as long as the cards: a redraw ends the old ones.
+      cards?.dispose();
+      cards = scope.child();
+      const mine = cards;
       const localIds = new Set([...document.querySelectorAll('li.snapshot[data-id]')].map((li) => li.dataset.id));
       section.dataset.loaded = 'true';
       if (data.remotes.length === 0) {
         fill(section, h('h2', { id: 'remotes-title' }, 'Remote copies'), h('p', { class: 'muted' }, 'No remote is configured. Add one on the Settings page or with `lifeboat remote add NAME URL`, so a fire or theft does not take the backups with the computer.'));
         return;
       }
-      fill(section, h('h2', { id: 'remotes-title' }, 'Remote copies'), h('div', { class: 'grid' }, data.remotes.map((r) => remoteCard(udid, r, devices, localIds, mine, () => { mine.dispose(); draw(); }))));
+      fill(section, h('h2', { id: 'remotes-title' }, 'Remote copies'), h('div', { class: 'grid' }, data.remotes.map((r) => remoteCard(udid, r, devices, localIds, mine, () => draw()))));
       for (const li of document.querySelectorAll('li.snapshot[data-id]')) {
         const on = data.remotes.filter((r) => r.copies?.some((c) => c.snapshot === li.dataset.id)).map((r) => r.name);
         li.querySelector('.on-remotes')?.remove();
@@ -207,5 +211,9 @@ export function remotesSection(udid, devices, scope) {
     }
   };
   draw();
+  // The daemon copies each new snapshot to the policy's remotes right after the backup: show them.
+  scope.on('run', (run) => {
+    if (same(run.udid, udid) && run.result !== 'running') draw();
+  });
   return section;
 }
