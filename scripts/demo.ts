@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nDone. The snapshots are Finder-format backup folders under ${process.env['LIFEBOAT_HOME']}/vault.\n`);
   } finally {
     await server.close();
+    await simulator.close(); // its Wi-Fi phone listens on 127.x.y.z:62078 until then
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -167,15 +168,14 @@ async function dashboardStep(): Promise<void> {
   } finally {
     await dashboard.close();
     await server.close();
+    // The Wi-Fi phone's lockdown listener (127.x.y.z:62078) lives until the simulator closes.
+    await simulator.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 main()
   .then(dashboardStep)
-  // Everything is closed by now, but a handle left by the dashboard's device watcher (not yet tracked
-  // down) keeps the event loop alive; the demo is over, so it ends here instead of hanging.
-  .then(() => process.exit(process.exitCode ?? 0))
   .catch((error: unknown) => {
     process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

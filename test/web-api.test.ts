@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startDashboardFixture, waitFor, type DashboardFixture } from './support/dashboard.js';
+import { readEvents } from './support/sse.js';
 
 /** A raw request (fetch cannot set Host or Origin freely). */
 function raw(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -100,34 +101,18 @@ describe('web dashboard API', () => {
   it('backs up now with progress over Server-Sent Events, then lists the new snapshot', async () => {
     const events = await fx.api('/api/events');
     assert.equal(events.headers.get('content-type'), 'text/event-stream; charset=utf-8');
-    const reader = events.body!.getReader();
     const seen: Array<{ state: string; progress?: { bytes: number }; snapshot?: string }> = [];
-    const reading = (async () => {
-      let text = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += Buffer.from(value).toString('utf8');
-        let cut;
-        while ((cut = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, cut);
-          text = text.slice(cut + 2);
-          const type = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (type === 'job' && data) {
-            const job = JSON.parse(data) as { state: string; progress?: { bytes: number }; snapshot?: string };
-            seen.push(job);
-            if (job.state !== 'running') return;
-          }
-        }
-      }
-    })();
+    const reading = readEvents(events, (type, data) => {
+      if (type !== 'job') return false;
+      const job = data as { state: string; progress?: { bytes: number }; snapshot?: string };
+      seen.push(job);
+      return job.state !== 'running';
+    });
     const start = await fx.api(`/api/devices/${fx.udid}/backup`, { method: 'POST' });
     assert.equal(start.status, 200, await start.clone().text());
     const again = await fx.api(`/api/devices/${fx.udid}/backup`, { method: 'POST' });
     assert.equal(again.status, 409, 'one backup per device at a time');
     await reading;
-    await reader.cancel();
     const last = seen.at(-1)!;
     assert.equal(last.state, 'done', JSON.stringify(last));
     assert.ok(seen.some((j) => j.progress && j.progress.bytes > 0), 'progress with bytes was streamed');

@@ -112,6 +112,34 @@ describe('web dashboard in Chromium', () => {
     assert.equal(new Date(datetime!).getTime(), new Date(photo.captured).getTime(), 'its capture date is shown');
   });
 
+  it('gives HEIC photos a download tile (the original), never a broken image', async (t) => {
+    if (!browser) return t.skip('no browser');
+    // The photos page from the previous test is open. The virtual iPhone's HEICs are HEIF containers
+    // (ftyp heic, an hvc1 primary item, an Exif item) whose HEVC data no browser decodes.
+    const heic = page.locator('.photos a.placeholder.heic').first();
+    await heic.waitFor({ timeout: 30_000 });
+    assert.match(await heic.innerText(), /HEIC photo\s*download .+\.HEIC/i);
+    const path = await heic.evaluate((a) => a.closest('li')?.getAttribute('data-path') ?? '');
+    const photo = truth.photos.find((p) => p.relativePath === path);
+    assert.ok(photo && /\.HEIC$/i.test(photo.fileName), `the tile is a HEIC of the ground truth (${path})`);
+    const href = (await heic.getAttribute('href'))!;
+    const original = await page.evaluate(async (url) => [...new Uint8Array(await (await fetch(url)).arrayBuffer()).subarray(4, 12)], href);
+    assert.equal(Buffer.from(original).toString('latin1'), 'ftypheic', 'the download is the original HEIC');
+    assert.equal(await page.locator('.photos img[src*=".HEIC" i]').count(), 0, 'no <img> for a HEIC');
+    // Every image the grid does show decodes (scrolled into view, lazily loaded).
+    const images = page.locator('.photos img');
+    const count = Math.min(await images.count(), 12);
+    assert.ok(count > 0);
+    for (let i = 0; i < count; i++) {
+      const img = images.nth(i);
+      await img.scrollIntoViewIfNeeded();
+      const width = async (): Promise<number> => img.evaluate((el) => ((el as unknown as { complete: boolean }).complete ? (el as unknown as { naturalWidth: number }).naturalWidth : -1));
+      const deadline = Date.now() + 30_000;
+      while ((await width()) === -1 && Date.now() < deadline) await page.waitForTimeout(100);
+      assert.ok((await width()) > 0, `image ${i} decodes`);
+    }
+  });
+
   it('shows a doctor finding while its cause is on, and clears it when it is off', async (t) => {
     if (!browser) return t.skip('no browser');
     const finding = page.locator(`article.finding[data-finding="low-power-mode"][data-udid="${fx.udid}"]`);

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { startDaemon, testConfig, type DaemonHarness } from './support/daemon-harness.js';
 import { startDashboardFixture, waitFor, type DashboardFixture } from './support/dashboard.js';
+import { readEvents } from './support/sse.js';
 import { startDashboard, type Dashboard } from '../src/web/server.js';
 
 describe('web dashboard with the daemon', () => {
@@ -37,34 +38,19 @@ describe('web dashboard with the daemon', () => {
 
   it('backs up now through the daemon and streams its progress and run', async () => {
     const events = await api('/api/events');
-    const reader = events.body!.getReader();
     const seen: string[] = [];
     let finished: { result: string; snapshotId?: string; trigger: string } | undefined;
-    const reading = (async () => {
-      let text = '';
-      while (!finished) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += Buffer.from(value).toString('utf8');
-        let cut;
-        while ((cut = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, cut);
-          text = text.slice(cut + 2);
-          const type = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (!type || !data) continue;
-          seen.push(type);
-          const run = JSON.parse(data) as { result: string; snapshotId?: string; trigger: string };
-          if (type === 'run' && run.result !== 'running') finished = run;
-        }
-      }
-    })();
+    const reading = readEvents(events, (type, data) => {
+      seen.push(type);
+      const run = data as { result: string; snapshotId?: string; trigger: string };
+      if (type === 'run' && run.result !== 'running') finished = run;
+      return finished !== undefined;
+    });
     const start = await api(`/api/devices/${fx.udid}/backup`, { method: 'POST' });
     const body = (await start.json()) as { via: string };
     assert.equal(start.status, 200, JSON.stringify(body));
     assert.equal(body.via, 'daemon');
     await reading;
-    await reader.cancel();
     assert.equal(finished?.result, 'success');
     assert.equal(finished?.trigger, 'manual');
     assert.ok(seen.includes('progress'), `progress events were streamed (saw ${[...new Set(seen)].join(', ')})`);

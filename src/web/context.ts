@@ -9,6 +9,7 @@ import type { LifeboatConfig } from '../config/schema.js';
 import { UsbmuxPairRecordStore, type PairRecordStore } from '../protocol/host/pair-store.js';
 import { UsbmuxClient } from '../protocol/usbmux/client.js';
 import { LocalSnapshotStore } from '../vault/local-store.js';
+import { DeviceEvents } from './device-events.js';
 import { OpenBackups } from './open-backups.js';
 import type { DaemonPort } from './daemon-port.js';
 import { Jobs } from './jobs.js';
@@ -21,6 +22,8 @@ export interface DashboardContext {
   readonly jobs: Jobs;
   readonly daemon: DaemonPort | undefined;
   readonly backups: OpenBackups;
+  /** Attach/detach events from usbmuxd while pages listen (used when no daemon runs). */
+  readonly deviceEvents: DeviceEvents;
   readonly now: () => Date;
   readonly onConfigSaved: (config: LifeboatConfig) => void;
   config(): LifeboatConfig;
@@ -50,6 +53,7 @@ export function createContext(options: ContextOptions): DashboardContext {
     jobs: new Jobs({ mux, pairStore, store }),
     daemon: options.daemon,
     backups: new OpenBackups(),
+    deviceEvents: new DeviceEvents(mux),
     now: options.now ?? (() => new Date()),
     onConfigSaved: options.onConfigSaved ?? (() => undefined),
     config,

@@ -18,12 +18,20 @@ import { LifeboatError, describeError } from '../util/errors.js';
 import type { LocalSnapshotStore } from '../vault/local-store.js';
 import { WebError } from './errors.js';
 
-export type JobKind = 'backup' | 'restore';
+export type JobKind = 'backup' | 'restore' | 'remote-sync' | 'remote-check' | 'remote-restore';
+
+/** What a job's work reports: the engine's events, or a phase of its own (remote work names its steps). */
+export type JobEvent = BackupEvent | { readonly type: 'phase'; readonly phase: string; readonly message: string };
+
+/** What a job's work ends with: the snapshot it made, and/or a small result for the page. */
+export type JobOutcome = string | undefined | { readonly snapshot?: string; readonly result?: Readonly<Record<string, unknown>> };
 
 export interface JobView {
   readonly id: number;
   readonly udid: string;
   readonly kind: JobKind;
+  /** The remote a remote-* job works on. */
+  readonly remote?: string;
   readonly state: 'running' | 'done' | 'failed';
   readonly startedAt: string;
   readonly endedAt?: string;
@@ -31,6 +39,7 @@ export interface JobView {
   readonly message?: string;
   readonly progress?: Extract<BackupEvent, { type: 'progress' }>;
   readonly snapshot?: string;
+  readonly result?: Readonly<Record<string, unknown>>;
   readonly error?: { readonly message: string; readonly hint?: string; readonly code?: string };
 }
 
@@ -67,25 +76,28 @@ export class Jobs extends EventEmitter<{ job: [JobView] }> {
   }
 
   /** Runs `work` as a job of `kind` on `udid` (restore and other device work use this too). */
-  start(udid: string, kind: JobKind, work: (signal: AbortSignal, emit: (event: BackupEvent) => void) => Promise<string | undefined>): JobView {
+  start(udid: string, kind: JobKind, work: (signal: AbortSignal, emit: (event: JobEvent) => void) => Promise<JobOutcome>, options: { remote?: string } = {}): JobView {
     const busy = this.running(udid);
     if (busy) throw new WebError(409, `a ${busy.kind} of this iPhone is already running`, 'WEB_JOB_IN_PROGRESS');
     const id = this.nextId++;
     const abort = new AbortController();
     this.aborts.set(id, abort);
-    let view: JobView = { id, udid, kind, state: 'running', startedAt: new Date().toISOString(), phase: 'starting' };
+    let view: JobView = { id, udid, kind, ...(options.remote ? { remote: options.remote } : {}), state: 'running', startedAt: new Date().toISOString(), phase: 'starting' };
     const publish = (next: JobView): void => {
       view = next;
       this.views.set(id, view);
       this.emit('job', view);
     };
     publish(view);
-    const emit = (event: BackupEvent): void => {
+    const emit = (event: JobEvent): void => {
       if (event.type === 'phase') publish({ ...view, phase: event.phase, message: event.message });
       else publish({ ...view, progress: event });
     };
     void work(abort.signal, emit).then(
-      (snapshot) => publish({ ...view, state: 'done', endedAt: new Date().toISOString(), ...(snapshot ? { snapshot } : {}) }),
+      (outcome) => {
+        const ended = typeof outcome === 'object' ? outcome : { snapshot: outcome };
+        publish({ ...view, state: 'done', endedAt: new Date().toISOString(), ...(ended.snapshot ? { snapshot: ended.snapshot } : {}), ...(ended.result ? { result: ended.result } : {}) });
+      },
       (error: unknown) =>
         publish({
           ...view,

@@ -4,6 +4,7 @@ import { registerContentRoutes } from './api/content.js';
 import { registerDeviceRoutes } from './api/devices.js';
 import { registerDoctorRoutes } from './api/doctor.js';
 import { registerEventRoutes } from './api/events.js';
+import { registerRemoteRoutes } from './api/remotes.js';
 import { registerSettingsRoutes } from './api/settings.js';
 import { registerSnapshotRoutes } from './api/snapshots.js';
 import type { DashboardContext } from './context.js';
@@ -13,6 +14,7 @@ export function registerRoutes(router: Router, ctx: DashboardContext): void {
   registerDeviceRoutes(router, ctx);
   registerEventRoutes(router, ctx);
   registerSnapshotRoutes(router, ctx);
+  registerRemoteRoutes(router, ctx);
   registerContentRoutes(router, ctx);
   registerDoctorRoutes(router, ctx);
   registerSettingsRoutes(router, ctx);

@@ -125,6 +125,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       await context.jobs.idle();
       context.backups.closeAll();
       server.closeAllConnections();
+      await context.deviceEvents.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

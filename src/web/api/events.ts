@@ -1,6 +1,7 @@
 /**
- * GET /api/events — Server-Sent Events: every job's progress (backups and restores run here), and,
- * with a daemon, its device status, progress, runs and alerts. Pages listen to one stream and redraw
+ * GET /api/events — Server-Sent Events: every job's progress (backups, restores and remote work run
+ * here), and, with a daemon, its device status, progress, runs and alerts; without one, `devices` when
+ * a phone is plugged in or pulled out (device-events.ts). Pages listen to one stream and redraw
  * what changed; a comment line every 15 s keeps proxies and idle timers from closing it.
  */
 import type { DashboardContext } from '../context.js';
@@ -24,10 +25,12 @@ export function registerEventRoutes(router: Router, ctx: DashboardContext): void
     const onRun = (value: unknown): void => send('run', value);
     const onAlert = (value: unknown): void => send('alert', value);
     daemon?.on('status', onStatus).on('progress', onProgress).on('run', onRun).on('alert', onAlert);
+    const stopDevices = daemon ? undefined : ctx.deviceEvents.subscribe((change) => send('devices', change));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const stop = (): void => {
       clearInterval(heartbeat);
       ctx.jobs.off('job', onJob);
+      stopDevices?.();
       daemon?.off('status', onStatus).off('progress', onProgress).off('run', onRun).off('alert', onAlert);
     };
     req.on('close', stop);

@@ -14,6 +14,7 @@ import type { DashboardContext } from '../context.js';
 import { WebError } from '../errors.js';
 import type { Router } from '../http.js';
 import { vaultDevices } from './devices.js';
+import { withoutCredentials } from './remotes.js';
 import { checkUdid } from './snapshots.js';
 
 function objectField(body: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -26,7 +27,8 @@ export function settingsView(ctx: DashboardContext, config: LifeboatConfig = ctx
   const udids = [...new Set([...Object.keys(config.devices), ...vaultDevices(ctx.store())])].sort();
   return {
     configFile: ctx.configFile,
-    config,
+    // A repository URL may carry credentials (rest:https://user:secret@host): the page sees the address only.
+    config: { ...config, remotes: Object.fromEntries(Object.entries(config.remotes).map(([name, r]) => [name, { ...r, url: withoutCredentials(r.url) }])) },
     devices: udids.map((udid) => ({ udid, label: config.devices[udid]?.label ?? null, overrides: config.devices[udid] ?? {}, policy: resolvePolicy(config, udid) })),
   };
 }

@@ -126,7 +126,7 @@ const listeners = new Map();
 let source;
 function connectEvents() {
   source = new EventSource('/api/events');
-  for (const type of ['hello', 'job', 'status', 'progress', 'run', 'alert']) {
+  for (const type of ['hello', 'job', 'status', 'progress', 'run', 'alert', 'devices']) {
     source.addEventListener(type, (e) => {
       const data = JSON.parse(e.data);
       for (const fn of listeners.get(type) ?? []) fn(data);

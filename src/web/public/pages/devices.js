@@ -169,12 +169,14 @@ export async function render(_args, scope) {
     );
   };
   await draw();
-  // Daemon status changes (attached, waiting, next run) redraw the cards, and without a daemon a slow
-  // refresh notices phones coming and going — never while a backup's progress is on screen.
+  // Daemon status changes (attached, waiting, next run) redraw the cards; without a daemon the server
+  // follows usbmuxd and says when a phone comes or goes ('devices'). Never while a backup's progress is
+  // on screen; a slow refresh keeps relative times and the daemon's plan current.
   const idleRedraw = () => {
     if (!container.querySelector('.progress:not([hidden]) [data-state="running"]')) draw().catch(() => undefined);
   };
   scope.on('status', idleRedraw);
+  scope.on('devices', idleRedraw);
   scope.every(30_000, idleRedraw);
   return container;
 }

@@ -1,6 +1,8 @@
 // Photos inside a backup: a grid newest first, with capture dates. Originals the browser can show
-// (JPEG) are displayed from the backup; HEIC and videos get a tile that downloads the original, and
-// photos whose original is not in the backup (iCloud Photos) say so.
+// (JPEG, PNG, GIF) are displayed from the backup; HEIC and videos get a tile that downloads the original,
+// and photos whose original is not in the backup (iCloud Photos) say so. Why HEIC gets no picture:
+// Chromium and Firefox cannot decode HEVC-coded images, and an iPhone's HEIC carries no JPEG preview —
+// its thumbnail item is HEVC too — so anything shown would be a broken image.
 import { absTime, api, fill, h } from '../app.js';
 
 const PAGE = 120;
@@ -11,7 +13,8 @@ function tile(base, p) {
   let picture;
   if (!p.held) picture = h('div', { class: 'placeholder' }, 'In iCloud only — not in this backup');
   else if (/\.(jpe?g|png|gif)$/i.test(p.fileName)) picture = h('img', { src: url, alt: `Photo ${p.fileName}, ${when}`, loading: 'lazy', width: 140, height: 140 });
-  else picture = h('a', { class: 'placeholder', href: url, download: '' }, `${p.kind === 'video' ? 'Video' : 'HEIC photo'} — download ${p.fileName}`);
+  else if (p.kind === 'video') picture = h('a', { class: 'placeholder video', href: url, download: '' }, `Video — download ${p.fileName}`);
+  else picture = h('a', { class: 'placeholder heic', href: url, download: '', title: 'Browsers cannot show HEIC photos; the download is the original' }, h('strong', {}, 'HEIC photo'), h('span', {}, `download ${p.fileName}`));
   return h('li', { dataset: { path: p.relativePath } }, h('figure', {}, picture, h('figcaption', {}, h('time', { datetime: p.captured ?? '' }, when), p.favorite ? ' · favourite' : '')));
 }
 

@@ -1,6 +1,7 @@
 // Snapshots: the timeline of one device's backups — size, new bytes, verified state — with verify,
 // forget (always previewed first), restore to a phone (with plain warnings) and a way inside.
 import { absTime, api, bytes, deviceTitle, errorBox, errorText, fill, go, h, post, relTime, say } from '../app.js';
+import { remotesSection } from './remotes.js';
 
 export function devicePicker(devices, current, hashFor) {
   if (devices.length < 2) return null;
@@ -159,13 +160,14 @@ export async function render(args, scope) {
   const section = h('section', { 'aria-labelledby': 'snap-title' });
   if (!udid) return fill(section, h('h1', { id: 'snap-title' }, 'Snapshots'), h('p', {}, 'No device has been backed up yet.'));
   const device = devices.find((d) => d.udid === udid) ?? { udid };
+  const timeline = h('div');
   const draw = async () => {
     const data = await api(`/api/devices/${enc(udid)}/snapshots`);
     if (!scope.alive) return;
     const slot = h('div');
     const retention = Object.entries(data.retention).map(([k, v]) => `${k} ${v}`).join(', ');
     fill(
-      section,
+      timeline,
       h('h1', { id: 'snap-title' }, `Snapshots of ${deviceTitle(device)}`),
       devicePicker(devices, udid, (u) => `#/snapshots/${enc(u)}`),
       h(
@@ -179,8 +181,9 @@ export async function render(args, scope) {
     );
   };
   await draw();
+  fill(section, timeline, remotesSection(udid, devices, scope));
   scope.on('job', (job) => {
-    if (job.udid === udid && job.state !== 'running') draw().catch(() => undefined);
+    if (job.udid === udid && job.state !== 'running' && !job.kind.startsWith('remote-')) draw().catch(() => undefined);
   });
   scope.on('run', (run) => {
     if (run.udid === udid && run.result !== 'running') draw().catch(() => undefined);
