@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
+import { exfatDisk } from '../../test/support/exfat-disk.js';
 import { smallDisk } from '../../test/support/small-disk.js';
 import { writePrivateFileAtomically } from './private-file.js';
 
@@ -64,6 +65,27 @@ describe('writePrivateFileAtomically', () => {
       assert.equal(readFileSync(path, 'utf8'), 'previous good record');
       disk.unfill();
       assert.deepEqual(readdirSync(disk.dir).sort(), ['pair-record.plist']);
+    } finally {
+      await disk.close();
+    }
+  });
+
+  test('works on a file system without Unix modes (exFAT), as private as it can be there', async (t: TestContext) => {
+    let disk;
+    try {
+      disk = await exfatDisk(join(root, 'exfat-work'), 16 * 1024 * 1024);
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      if (process.env['CI'] === 'true') assert.fail(`could not mount an exFAT disk: ${why}`);
+      t.skip(`could not mount an exFAT disk: ${why}`);
+      return;
+    }
+    try {
+      const path = join(disk.dir, 'remotes', 'offsite.password');
+      withUmask(0o277, () => writePrivateFileAtomically(path, 'secret'));
+      writePrivateFileAtomically(path, 'secret, changed');
+      assert.equal(readFileSync(path, 'utf8'), 'secret, changed');
+      assert.deepEqual(readdirSync(join(disk.dir, 'remotes')), ['offsite.password']);
     } finally {
       await disk.close();
     }

@@ -5,7 +5,7 @@
  * over the target, then the folder fsynced so the rename itself survives a power cut.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Folders this creates on the way to the file are private too. */
@@ -21,8 +21,7 @@ export function writePrivateFileAtomically(path: string, data: string | Uint8Arr
   const fd = openSync(temporary, 'wx', PRIVATE_FILE_MODE);
   try {
     try {
-      // Exactly 0600 whatever the umask: it can only take bits away (0277 would leave the file unwritable).
-      fchmodSync(fd, PRIVATE_FILE_MODE);
+      if ((fstatSync(fd).mode & 0o777) !== PRIVATE_FILE_MODE) setPrivateMode(fd);
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       let written = 0;
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
@@ -36,6 +35,20 @@ export function writePrivateFileAtomically(path: string, data: string | Uint8Arr
     throw error;
   }
   fsyncDirectory(dirname(path));
+}
+
+/**
+ * Exactly 0600 whatever the umask, which can only take bits away (0277 would leave the file unwritable).
+ * A file system without Unix modes (exFAT, FAT32: modes come from mount options) refuses any chmod;
+ * there the file is as private as that file system can make it, which is all an owner can ask of it.
+ */
+function setPrivateMode(fd: number): void {
+  try {
+    fchmodSync(fd, PRIVATE_FILE_MODE);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+  }
 }
 
 /** Makes a rename (or creation, removal) inside `dir` durable: its entry list is flushed to disk. */
