@@ -4,8 +4,9 @@
  * exactly as it does with a real phone and a real usbmuxd. Without a state dir everything lives in
  * memory. Writes are atomic (temp file, fsync, rename) so a kill never leaves half a file.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomically } from '../src/util/private-file.js';
 
 export interface SimStore {
   read(name: string): Buffer | undefined;
@@ -37,17 +38,7 @@ export class DirectoryStore implements SimStore {
 
   write(name: string, data: Uint8Array): void {
     checkName(name);
-    const path = join(this.root, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    const temp = `${path}.tmp-${process.pid}`;
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    writePrivateFileAtomically(join(this.root, name), data);
   }
 
   remove(name: string): boolean {

@@ -7,10 +7,11 @@
  * whole installation — what tests and the demo use); otherwise the platform's config directory
  * (XDG_CONFIG_HOME or ~/.config/lifeboat on Linux; the data directory on macOS and Windows).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LifeboatError } from '../util/errors.js';
+import { writePrivateFileAtomically } from '../util/private-file.js';
 import { dataHome, vaultRoot } from './paths.js';
 import { DEFAULT_CONFIG, type LifeboatConfig } from './schema.js';
 import { validateConfig } from './validate.js';
@@ -57,23 +58,7 @@ export function saveConfig(config: LifeboatConfig, path: string = configPath()):
   const problems: string[] = [];
   validateConfig(config, problems);
   if (problems.length > 0) throw new ConfigError(`refusing to write an invalid config: ${problems.join('; ')}`);
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(config, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  // The rename is durable once the folder's entry is.
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writePrivateFileAtomically(path, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /** Loads, applies `change`, validates and saves: the one way commands edit the config. */

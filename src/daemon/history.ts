@@ -82,6 +82,11 @@ export interface ActiveAlert {
   readonly since: string;
 }
 
+/** The fields whose column is not NULL: a NULL column is an absent field in the public shapes, never `null`. */
+function present<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as { [K in keyof T]?: Exclude<T[K], null> };
+}
+
 function toRun(row: RunRow): RunRecord {
   return {
     id: row.id,
@@ -89,13 +94,7 @@ function toRun(row: RunRow): RunRecord {
     startedAt: row.started_at,
     result: row.result,
     trigger: row.trigger,
-    ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
-    ...(row.bytes !== null ? { bytes: row.bytes } : {}),
-    ...(row.files !== null ? { files: row.files } : {}),
-    ...(row.snapshot_id !== null ? { snapshotId: row.snapshot_id } : {}),
-    ...(row.error !== null ? { error: row.error } : {}),
-    ...(row.error_code !== null ? { errorCode: row.error_code } : {}),
-    ...(row.cause !== null ? { cause: row.cause } : {}),
+    ...present({ endedAt: row.ended_at, bytes: row.bytes, files: row.files, snapshotId: row.snapshot_id, error: row.error, errorCode: row.error_code, cause: row.cause }),
   };
 }
 
@@ -107,20 +106,15 @@ function toAlert(row: AlertRow): AlertRecord {
     title: row.title,
     body: row.body,
     channels: JSON.parse(row.channels) as string[],
-    ...(row.udid !== null ? { udid: row.udid } : {}),
+    ...present({ udid: row.udid }),
   };
 }
 
-export interface RunEnd {
+/** How a run ended: the outcome fields of its RunRecord. */
+export type RunEnd = Pick<RunRecord, 'bytes' | 'files' | 'snapshotId' | 'error' | 'errorCode' | 'cause'> & {
   readonly endedAt: string;
-  readonly result: 'success' | 'failure';
-  readonly bytes?: number;
-  readonly files?: number;
-  readonly snapshotId?: string;
-  readonly error?: string;
-  readonly errorCode?: string;
-  readonly cause?: string;
-}
+  readonly result: Exclude<RunResult, 'running'>;
+};
 
 export class HistoryDb {
   private readonly db: Database.Database;

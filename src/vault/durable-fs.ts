@@ -3,7 +3,7 @@
  * making writes durable (a file-system sync, a directory fsync after a rename).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, utimesSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -48,11 +48,4 @@ export function syncFileSystem(dir: string): void {
   if (result.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
 }
 
-export function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+export { fsyncDirectory } from '../util/private-file.js';

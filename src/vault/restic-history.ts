@@ -13,11 +13,11 @@
  * the vault must stay readable when its disk moves to another computer. It reaches restic through
  * RESTIC_PASSWORD_FILE in the child's environment, never argv.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaultError } from './errors.js';
+import { resticErrorDetail, runResticSync, type ResticFailure, type ResticOptions } from './restic-runner.js';
 
 export const RESTIC_MARKER = 'lifeboat-restic.json';
 const TAG = 'lifeboat-snapshot=';
@@ -47,7 +47,7 @@ export class ResticHistory {
     if (this.exists()) return false;
     if (!existsSync(this.passwordFile)) writeFileSync(this.passwordFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
     rmSync(this.repo, { recursive: true, force: true }); // a half-made repository from a crash
-    this.run(['init'], 'create the history repository');
+    this.run(['init'], { what: 'create the history repository' });
     return true;
   }
 
@@ -55,23 +55,23 @@ export class ResticHistory {
   backup(dir: string, id: string): ResticMarker {
     // --ignore-inode/--ignore-ctime: on these file systems inode numbers and ctimes are not stable, and
     // the staging copy keeps the files' modification times, so unchanged files are not read again.
-    const out = this.run(['backup', '--json', '--host', 'lifeboat', '--tag', `${TAG}${id}`, '--ignore-inode', '--ignore-ctime', '.'], `save snapshot ${id} in the history repository`, dir);
-    for (const line of out.split('\n').reverse()) {
-      if (!line.startsWith('{')) continue;
-      const message = JSON.parse(line) as { message_type?: string; snapshot_id?: string };
-      if (message.message_type === 'summary' && message.snapshot_id) {
-        const full = this.list().find((s) => s.id.startsWith(message.snapshot_id as string));
-        if (!full) break;
-        return { snapshot: full.id, path: full.path };
-      }
-    }
+    let shortId: string | undefined;
+    this.run(['backup', '--json', '--host', 'lifeboat', '--tag', `${TAG}${id}`, '--ignore-inode', '--ignore-ctime', '.'], {
+      what: `save snapshot ${id} in the history repository`,
+      cwd: dir,
+      onJson: (message) => {
+        if (message['message_type'] === 'summary' && typeof message['snapshot_id'] === 'string') shortId = message['snapshot_id'];
+      },
+    });
+    const full = shortId === undefined ? undefined : this.list().find((s) => s.id.startsWith(shortId as string));
+    if (full) return { snapshot: full.id, path: full.path };
     throw new VaultError(`restic did not report the snapshot it made of ${dir}`, { code: 'VAULT_HISTORY_FAILED', retryable: true });
   }
 
   /** Every restic snapshot with its Lifeboat id (undefined for snapshots not made by Lifeboat). */
   list(): Array<{ id: string; lifeboatId: string | undefined; path: string }> {
     if (!this.exists()) return [];
-    const parsed = JSON.parse(this.run(['snapshots', '--json'], 'list the history repository')) as Array<{ id: string; paths?: string[]; tags?: string[] }>;
+    const parsed = JSON.parse(this.run(['snapshots', '--json'], { what: 'list the history repository' }).stdout) as Array<{ id: string; paths?: string[]; tags?: string[] }>;
     return parsed.map((s) => ({ id: s.id, lifeboatId: s.tags?.find((t) => t.startsWith(TAG))?.slice(TAG.length), path: s.paths?.[0] ?? '' }));
   }
 
@@ -80,7 +80,7 @@ export class ResticHistory {
     const temporary = `${dest}.restoring`;
     rmSync(temporary, { recursive: true, force: true });
     mkdirSync(temporary, { recursive: true });
-    this.run(['restore', marker.snapshot, '--target', temporary], `restore snapshot ${marker.snapshot} from the history repository`);
+    this.run(['restore', marker.snapshot, '--target', temporary], { what: `restore snapshot ${marker.snapshot} from the history repository` });
     // The snapshot was taken of "." inside the folder, so its tree is the folder's contents.
     if (readdirSync(temporary).length === 0) throw new VaultError(`the history repository's snapshot ${marker.snapshot} is empty`, { code: 'VAULT_HISTORY_DAMAGED' });
     renameSync(temporary, dest);
@@ -89,14 +89,14 @@ export class ResticHistory {
   /** Removes restic snapshots (and, with `prune`, the data only they used). */
   forget(ids: readonly string[], prune: boolean): void {
     if (ids.length === 0 && !prune) return;
-    if (ids.length > 0) this.run(['forget', ...ids], 'forget snapshots in the history repository');
-    if (prune) this.run(['prune'], 'free the space of forgotten snapshots');
+    if (ids.length > 0) this.run(['forget', ...ids], { what: 'forget snapshots in the history repository' });
+    if (prune) this.run(['prune'], { what: 'free the space of forgotten snapshots' });
   }
 
   /** Structural check of the repository (`restic check`); returns restic's complaint, if any. */
   check(): string | undefined {
     try {
-      this.run(['check'], 'check the history repository');
+      this.run(['check'], { what: 'check the history repository' });
       return undefined;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
@@ -116,29 +116,25 @@ export class ResticHistory {
     return total;
   }
 
-  private run(args: string[], what: string, cwd?: string): string {
-    const env: NodeJS.ProcessEnv = { ...process.env, RESTIC_PASSWORD_FILE: this.passwordFile };
-    delete env['RESTIC_PASSWORD'];
-    delete env['RESTIC_PASSWORD_COMMAND'];
-    delete env['RESTIC_REPOSITORY'];
-    const result = spawnSync('restic', ['--repo', this.repo, '--no-cache', '--quiet', ...args], {
-      env,
-      ...(cwd ? { cwd } : {}),
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (result.error) {
-      const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new VaultError(missing ? 'restic is not installed, and this vault keeps its history in a restic repository' : `could not run restic to ${what}: ${result.error.message}`, {
-        code: missing ? 'VAULT_RESTIC_MISSING' : 'VAULT_HISTORY_FAILED',
-        ...(missing ? { hint: 'Install restic (Debian/Ubuntu: apt install restic; macOS: brew install restic).' } : {}),
-        cause: result.error,
+  private run(args: readonly string[], options: ResticOptions): { stdout: string } {
+    return runResticSync({ repository: this.repo, passwordFile: this.passwordFile }, ['--no-cache', '--quiet', ...args], options, historyFailure);
+  }
+}
+
+/** The vault's error for a failed run against a history repository. */
+function historyFailure(failure: ResticFailure, what: string): VaultError {
+  switch (failure.kind) {
+    case 'missing':
+      return new VaultError('restic is not installed, and this vault keeps its history in a restic repository', {
+        code: 'VAULT_RESTIC_MISSING',
+        hint: 'Install restic (Debian/Ubuntu: apt install restic; macOS: brew install restic).',
       });
+    case 'cannot-start':
+      return new VaultError(`could not run restic to ${what}: ${failure.error.message}`, { code: 'VAULT_HISTORY_FAILED', cause: failure.error });
+    case 'aborted':
+    case 'failed': {
+      const detail = failure.kind === 'failed' ? resticErrorDetail(failure.stderr) || `exit code ${failure.exitCode ?? failure.signal ?? '?'}` : 'stopped';
+      return new VaultError(`restic could not ${what}: ${detail}`, { code: 'VAULT_HISTORY_FAILED', retryable: true });
     }
-    if (result.status !== 0) {
-      const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ');
-      throw new VaultError(`restic could not ${what}: ${detail}`, { code: 'VAULT_HISTORY_FAILED', retryable: true });
-    }
-    return result.stdout;
   }
 }

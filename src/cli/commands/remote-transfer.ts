@@ -6,14 +6,22 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, configuredVaultRoot, loadConfig } from '../../config/config.js';
-import { checkRemote, listRemoteSnapshots, onlyRemoteName, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent, type SyncResult } from '../../vault/remote/index.js';
+import type { LifeboatConfig } from '../../config/schema.js';
+import { checkRemote, listRemoteSnapshots, onlyRemoteName, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent, type RestoreRemoteResult, type SyncResult } from '../../vault/remote/index.js';
 import { LifeboatError } from '../../util/errors.js';
 import { formatBytes, formatTable, printJson, printLine, type GlobalOptions } from '../output.js';
 import { createProgressRenderer } from '../progress-bar.js';
+import type { EventRenderer } from '../status-line.js';
 import { UsageError } from './parse.js';
 
 interface TransferOptions extends GlobalOptions {
   readonly udid?: string;
+}
+
+/** The config and where it lives (remote password files default to a folder beside it). */
+function configWithPath(): { file: string; config: LifeboatConfig } {
+  const file = configPath();
+  return { file, config: loadConfig(file) };
 }
 
 /** An AbortSignal that fires on Ctrl-C while `run` is in progress (restic then stops and unlocks). */
@@ -28,7 +36,7 @@ async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promi
   }
 }
 
-function syncRenderer(json: boolean): { onEvent: (event: RemoteSyncEvent) => void; finish: () => void } {
+function syncRenderer(json: boolean): EventRenderer<RemoteSyncEvent> {
   if (json) return { onEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`), finish: () => undefined };
   const bar = createProgressRenderer({ json: false });
   return {
@@ -62,6 +70,23 @@ function printSyncResult(result: SyncResult): void {
   );
 }
 
+/** A remote snapshot restored into `out`, phases on stderr when asked, stopped cleanly by Ctrl-C. */
+function restoreInterruptibly(what: { name: string; snapshot: string; out: string; udid: string | undefined; showPhases: boolean }): Promise<RestoreRemoteResult> {
+  const { file, config } = configWithPath();
+  return interruptible((signal) =>
+    restoreRemote({
+      config,
+      configFile: file,
+      name: what.name,
+      snapshot: what.snapshot,
+      out: what.out,
+      ...(what.udid ? { udid: what.udid } : {}),
+      ...(what.showPhases ? { onPhase: (message: string) => process.stderr.write(`${message}…\n`) } : {}),
+      signal,
+    }),
+  );
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -77,7 +102,6 @@ function processAlive(pid: number): boolean {
  * folders of processes that died are removed by the next call.
  */
 export async function fetchRemoteSnapshot(name: string, snapshot: string, source: string | undefined, showPhases: boolean): Promise<{ backupDir: string; sourceName: string; dispose: () => void }> {
-  const file = configPath();
   const root = join(configuredVaultRoot(), 'remote-restores');
   if (existsSync(root)) {
     for (const entry of readdirSync(root)) if (!processAlive(Number.parseInt(entry, 10))) rmSync(join(root, entry), { recursive: true, force: true });
@@ -85,18 +109,7 @@ export async function fetchRemoteSnapshot(name: string, snapshot: string, source
   const out = join(root, `${process.pid}-${Date.now()}`);
   const dispose = (): void => rmSync(out, { recursive: true, force: true });
   try {
-    const result = await interruptible((signal) =>
-      restoreRemote({
-        config: loadConfig(file),
-        configFile: file,
-        name,
-        snapshot,
-        out,
-        ...(source ? { udid: source } : {}),
-        ...(showPhases ? { onPhase: (message: string) => process.stderr.write(`${message}…\n`) } : {}),
-        signal,
-      }),
-    );
+    const result = await restoreInterruptibly({ name, snapshot, out, udid: source, showPhases });
     if (!result.udid) throw new UsageError(`remote snapshot ${snapshot} was not made by Lifeboat (no device tag); restore it with \`lifeboat remote restore\` and use --from`);
     return { backupDir: out, sourceName: result.udid, dispose };
   } catch (error) {
@@ -112,8 +125,7 @@ export function registerRemoteTransferCommands(remote: Command): void {
     .option('-u, --udid <udid>', 'only this device')
     .action(async (name: string | undefined, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<TransferOptions>();
-      const file = configPath();
-      const config = loadConfig(file);
+      const { file, config } = configWithPath();
       const names = name ? [name] : Object.keys(config.remotes).sort();
       if (names.length === 0) throw new UsageError('no remote is configured; add one with `lifeboat remote add NAME URL`');
       const vaultRoot = configuredVaultRoot();
@@ -140,8 +152,7 @@ export function registerRemoteTransferCommands(remote: Command): void {
     .option('-u, --udid <udid>', 'only this device')
     .action(async (name: string | undefined, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<TransferOptions>();
-      const file = configPath();
-      const config = loadConfig(file);
+      const { file, config } = configWithPath();
       const r = resolveRemote(config, file, name ?? onlyRemoteName(config));
       const list = await listRemoteSnapshots(r, options.udid ? { udid: options.udid } : {});
       const rows = list.map((s) => ({ snapshot: s.snapshot ?? null, udid: s.udid ?? null, time: s.time.toISOString(), id: s.id, shortId: s.shortId }));
@@ -157,19 +168,7 @@ export function registerRemoteTransferCommands(remote: Command): void {
     .option('-u, --udid <udid>', 'the device, when the snapshot id is ambiguous')
     .action(async (name: string, snapshot: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<TransferOptions & { out: string }>();
-      const file = configPath();
-      const result = await interruptible((signal) =>
-        restoreRemote({
-          config: loadConfig(file),
-          configFile: file,
-          name,
-          snapshot,
-          out: options.out,
-          ...(options.udid ? { udid: options.udid } : {}),
-          ...(options.json ? {} : { onPhase: (message: string) => process.stderr.write(`${message}…\n`) }),
-          signal,
-        }),
-      );
+      const result = await restoreInterruptibly({ name, snapshot, out: options.out, udid: options.udid, showPhases: !options.json });
       if (options.json) return printJson(result);
       printLine(`Restored ${result.snapshot ?? result.remoteId} from remote "${result.remote}" to ${result.out}`);
       printLine(`  ${result.filesChecked} files (${formatBytes(result.bytesChecked)}) match the digests recorded at backup time`);
@@ -183,8 +182,7 @@ export function registerRemoteTransferCommands(remote: Command): void {
     .option('--read-data', 'download and check all data (slow, costs transfer)')
     .action(async (name: string | undefined, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions & { readData?: boolean }>();
-      const file = configPath();
-      const config = loadConfig(file);
+      const { file, config } = configWithPath();
       const result = await interruptible((signal) => checkRemote({ config, configFile: file, name: name ?? onlyRemoteName(config), readData: options.readData ?? false, signal }));
       if (options.json) printJson(result);
       else {

@@ -7,9 +7,10 @@
  * phone's record here; discovery matches network phones against these records by Wi-Fi MAC. The files
  * hold private keys: the folder is 0700, files 0600, written to a temporary name, fsynced and renamed.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBinaryPlist, parsePlist, PlistError } from '../../plist/index.js';
+import { writePrivateFileAtomically } from '../../util/private-file.js';
 import { DisconnectedError, ProtocolError } from '../errors.js';
 import { pairRecordFromPlist, pairRecordToPlist, PairingError, type PairRecord } from '../lockdown/pairing/index.js';
 import { isPlistDict } from '../wire/plist-frame.js';
@@ -70,7 +71,7 @@ export class DirectoryPairRecordStore implements PairRecordStore {
   }
 
   async save(udid: string, record: PairRecord): Promise<void> {
-    this.writeAtomically(this.pathOf(udid), encodeBinaryPlist(pairRecordToPlist(record)));
+    writePrivateFileAtomically(this.pathOf(udid), encodeBinaryPlist(pairRecordToPlist(record)));
   }
 
   async delete(udid: string): Promise<void> {
@@ -89,7 +90,7 @@ export class DirectoryPairRecordStore implements PairRecordStore {
   }
 
   saveSystemBuid(buid: string): void {
-    this.writeAtomically(join(this.dir, BUID_FILE), encodeBinaryPlist({ SystemBUID: buid }));
+    writePrivateFileAtomically(join(this.dir, BUID_FILE), encodeBinaryPlist({ SystemBUID: buid }));
   }
 
   private parse(path: string, udid: string): PairRecord {
@@ -107,19 +108,6 @@ export class DirectoryPairRecordStore implements PairRecordStore {
       }
       throw error;
     }
-  }
-
-  private writeAtomically(path: string, data: Uint8Array): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const temporary = `${path}.${process.pid}.tmp`;
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
   }
 }
 

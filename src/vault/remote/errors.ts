@@ -6,6 +6,9 @@
  * code and a hint that says what to do; the raw restic line stays in the message for the expert.
  */
 import { VaultError } from '../errors.js';
+import { resticErrorDetail, type ResticFailure } from '../restic-runner.js';
+
+export { redact } from '../restic-runner.js';
 
 export class RemoteError extends VaultError {}
 
@@ -76,21 +79,9 @@ export function saysLocked(stderr: string): boolean {
   return RULES.find((r) => r.code === 'REMOTE_LOCKED')!.pattern.test(stderr);
 }
 
-/** The stderr lines worth showing: restic's "Fatal:" lines first, else the last few. */
-function keyLines(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  const fatal = lines.filter((l) => /^Fatal:|error/i.test(l));
-  return redact((fatal.length > 0 ? fatal : lines).slice(-3).join(' / ')).slice(0, 600);
-}
-
-/** Credentials embedded in a URL (rest:https://user:secret@host) never reach a message. */
-export function redact(text: string): string {
-  return text.replace(/(\/\/[^/\s:@]+):[^/\s@]+@/g, '$1:***@');
-}
-
 /** The error for a failed restic run: `what` names the operation ("sync to offsite"). */
 export function resticFailure(what: string, exitCode: number | null, signal: string | null, stderr: string): RemoteError {
-  const detail = keyLines(stderr);
+  const detail = resticErrorDetail(stderr);
   if (signal) return new RemoteError(`${what}: restic was stopped by ${signal}${detail ? ` (${detail})` : ''}`, { code: 'REMOTE_INTERRUPTED', retryable: true, hint: 'Run it again; a sync resumes where it stopped.' });
   for (const rule of RULES) {
     if (rule.pattern.test(stderr)) {
@@ -101,4 +92,18 @@ export function resticFailure(what: string, exitCode: number | null, signal: str
     code: 'REMOTE_FAILED',
     hint: 'Run with --verbose for details; `lifeboat remote check` tells whether the repository is sound.',
   });
+}
+
+/** A remote's error for any way a restic run can fail (the mapper runRestic is given). */
+export function remoteFailure(failure: ResticFailure, what: string): RemoteError {
+  switch (failure.kind) {
+    case 'missing':
+      return new RemoteError(`restic is not installed (looked for "${failure.binary}")`, { code: 'REMOTE_NO_RESTIC', hint: 'Install it: `sudo apt install restic` (Debian/Ubuntu), `brew install restic` (macOS), or see restic.net.' });
+    case 'cannot-start':
+      return new RemoteError(`${what}: cannot start restic: ${failure.error.message}`, { code: 'REMOTE_FAILED', cause: failure.error });
+    case 'aborted':
+      return new RemoteError(`${what}: stopped${failure.reason instanceof Error ? ` (${failure.reason.message})` : ''}`, { code: 'REMOTE_INTERRUPTED', retryable: true, hint: 'Run it again; a sync resumes where it stopped.' });
+    case 'failed':
+      return resticFailure(what, failure.exitCode, failure.signal, failure.stderr);
+  }
 }

@@ -2,6 +2,17 @@
  * Events of a remote sync, for a progress bar (CLI), JSON lines (--json), the daemon and the dashboard.
  * `progress` comes from restic's own `backup --json` status lines, so the numbers are restic's.
  */
+/** One local snapshot now on the remote: what `syncRemote` returns for it and announces as `uploaded`. */
+export interface UploadedSnapshot {
+  readonly udid: string;
+  readonly snapshot: string;
+  readonly remoteId: string;
+  readonly filesNew: number;
+  readonly filesChanged: number;
+  readonly bytesAdded: number;
+  readonly seconds: number;
+}
+
 export type RemoteSyncEvent =
   | { readonly type: 'phase'; readonly remote: string; readonly message: string }
   | { readonly type: 'snapshot'; readonly remote: string; readonly udid: string; readonly snapshot: string; readonly index: number; readonly count: number }
@@ -19,17 +30,7 @@ export type RemoteSyncEvent =
       readonly bytesPerSecond: number;
       readonly etaSeconds: number | undefined;
     }
-  | {
-      readonly type: 'uploaded';
-      readonly remote: string;
-      readonly udid: string;
-      readonly snapshot: string;
-      readonly remoteId: string;
-      readonly filesNew: number;
-      readonly filesChanged: number;
-      readonly bytesAdded: number;
-      readonly seconds: number;
-    }
+  | ({ readonly type: 'uploaded'; readonly remote: string } & UploadedSnapshot)
   | { readonly type: 'forgotten'; readonly remote: string; readonly udid: string; readonly snapshots: readonly string[] };
 
 export type RemoteSyncListener = (event: RemoteSyncEvent) => void;

@@ -6,9 +6,10 @@
  * Its password lives in a file of its own, mode 0600, by default `<config dir>/remotes/<name>.password`;
  * it reaches restic through RESTIC_PASSWORD_FILE — never argv, never a log line.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { LifeboatConfig, RemoteSettings } from '../../config/schema.js';
+import { writePrivateFileAtomically } from '../../util/private-file.js';
 import { RemoteError } from './errors.js';
 
 export const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -99,18 +100,9 @@ export function readEnvFile(path: string): Record<string, string> {
   return env;
 }
 
-/** Writes the password to a new 0600 file atomically (temp, fsync, rename); returns the path. */
+/** Writes the password to a 0600 file atomically (temp, fsync, rename). */
 export function writePasswordFile(path: string, password: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, password);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  writePrivateFileAtomically(path, password);
 }
 
 export function removePasswordFile(path: string): void {

@@ -24,7 +24,9 @@ import { LocalSnapshotStore, type SnapshotRef } from '../local-store.js';
 import { applyRetention, isEmptyPolicy, type RetentionPolicy } from '../retention.js';
 import { VERIFIED_FILE } from '../verify.js';
 import { RemoteError } from './errors.js';
-import { progressFromStatus, type RemoteSyncListener } from './progress.js';
+import { progressFromStatus, type RemoteSyncListener, type UploadedSnapshot } from './progress.js';
+
+export type { UploadedSnapshot } from './progress.js';
 import { LIFEBOAT_TAG, listRemoteSnapshots, parseSnapshots, snapshotTag, udidTag, type RemoteSnapshot } from './repository.js';
 import { runRestic, runResticUnlocking } from './restic.js';
 import { resolveRemote, type ResolvedRemote } from './settings.js';
@@ -42,16 +44,6 @@ export interface SyncRemoteOptions {
   readonly udid?: string;
   readonly onProgress?: RemoteSyncListener;
   readonly signal?: AbortSignal;
-}
-
-export interface UploadedSnapshot {
-  readonly udid: string;
-  readonly snapshot: string;
-  readonly remoteId: string;
-  readonly filesNew: number;
-  readonly filesChanged: number;
-  readonly bytesAdded: number;
-  readonly seconds: number;
 }
 
 export interface SyncResult {
@@ -238,7 +230,7 @@ async function uploadSnapshot(
     bytesAdded: num('data_added'),
     seconds: (Date.now() - started) / 1000,
   };
-  emit({ type: 'uploaded', ...where, remoteId: result.remoteId, filesNew: result.filesNew, filesChanged: result.filesChanged, bytesAdded: result.bytesAdded, seconds: result.seconds });
+  emit({ type: 'uploaded', remote: remote.name, ...result });
   return result;
 }
 
