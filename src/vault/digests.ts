@@ -9,7 +9,7 @@
  * by the commit's filesystem sync, renamed into place.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { crashPoint } from './crash-point.js';
@@ -31,7 +31,9 @@ let scratch: Buffer | undefined;
 export function hashFile(path: string): { sha256: string; size: number } {
   scratch ??= Buffer.allocUnsafe(READ_CHUNK);
   const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
+  // No symlinks followed (a link in place of a file is not the file) and no blocking on a FIFO: a
+  // snapshot folder holds only regular files, and verify opens whatever it finds without a stat.
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   let size = 0;
   try {
     for (;;) {
@@ -61,6 +63,20 @@ interface Untouched {
 }
 
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** The relative paths of the regular files under `root`, unsorted: names only (the file type comes with readdir), no stat. */
+export function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, prefix: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(`${dir}/${entry.name}`, rel);
+      else if (entry.isFile()) out.push(rel);
+    }
+  };
+  walk(root, '');
+  return out;
+}
 
 /** Every regular file under `root`, as '/'-separated relative paths, sorted. */
 export function walkFiles(root: string, untouched?: Untouched): WalkedFile[] {
