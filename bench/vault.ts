@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- vault [--files N] [--bytes SIZE] [--days D] [--commit-files N] [--commit-rounds R]
- * [--commit-only] [--dir DIR] [--keep] [--no-doc]`: the local vault over D daily snapshots (default 30)
+ * [--commit-only] [--max-minutes M] [--dir DIR] [--keep] [--no-doc]`: the local vault over D daily snapshots (default 30)
  * of a virtual iPhone of N files (default 100,000, 400MB), with realistic daily change — ~1 % of the
  * files rewritten (`sim mutate kind=churn percent=1`), a growing sms.db (50 new messages) and 3 new
  * photos a day. `--commit-only` measures only the store-alone commit of N unchanged files (a minute).
@@ -58,6 +58,8 @@ interface Options {
   commitRounds: number;
   /** Only the store-only commit measurement: no phone, no days. */
   commitOnly: boolean;
+  /** Start no new day after this many minutes (the report says how many days were done). */
+  maxMinutes: number | undefined;
 }
 
 function parseOptions(args: string[]): Options {
@@ -72,7 +74,7 @@ function parseOptions(args: string[]): Options {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} takes a positive whole number`);
     return n;
   };
-  return { files: whole('--files', 100_000), bytes: value('--bytes') ?? '400MB', days: whole('--days', 30), dir: value('--dir') ?? tmpdir(), keep: args.includes('--keep'), doc: !args.includes('--no-doc'), commitFiles: whole('--commit-files', 100_000), commitRounds: whole('--commit-rounds', 3), commitOnly: args.includes('--commit-only') };
+  return { files: whole('--files', 100_000), bytes: value('--bytes') ?? '400MB', days: whole('--days', 30), dir: value('--dir') ?? tmpdir(), keep: args.includes('--keep'), doc: !args.includes('--no-doc'), commitFiles: whole('--commit-files', 100_000), commitRounds: whole('--commit-rounds', 3), commitOnly: args.includes('--commit-only'), maxMinutes: value('--max-minutes') === undefined ? undefined : whole('--max-minutes', 1) };
 }
 
 const cpuSeconds = (): number => {
@@ -314,7 +316,8 @@ export async function benchVault(args: string[]): Promise<void> {
     await pairDevice(await transport(), pairs);
     timed('restic', ['--repo', resticRepo, '--no-cache', 'init'], { env: resticEnv });
     const days: Day[] = [];
-    const cpDays = new Set([0, Math.floor(options.days / 2), options.days - 1]);
+    // cp -a on the first two days (the full folder, then an incremental's), mid-way and the last day.
+    const cpDays = new Set([0, 1, Math.floor(options.days / 2), options.days - 1]);
     let previous: SnapshotRef | undefined;
     for (let day = 0; day < options.days; day++) {
       if (day > 0) {
@@ -346,6 +349,10 @@ export async function benchVault(args: string[]): Promise<void> {
         `  day ${entry.day} (${((now() - began) / 60).toFixed(1)} min, load ${(loadavg()[0] ?? 0).toFixed(1)}): sent ${entry.sentFiles} files ${mb(entry.sentBytes)} MB, vault +${mb(grown)} MB (${(grown / Math.max(1, entry.sentBytes)).toFixed(2)}×); backup ${backupSeconds.toFixed(1)} s; staging ${runText(staging)}, commit ${runText(commit)}; restic ${runText(restic)}${cp ? `; cp -a ${runText(cp)}` : ''}`,
       );
       previous = ref;
+      if (options.maxMinutes !== undefined && now() - began > options.maxMinutes * 60 && day < options.days - 1) {
+        log(`  stopping after day ${day + 1}: past --max-minutes ${options.maxMinutes}`);
+        break;
+      }
     }
 
     // A day where nothing changed: the commit carries every digest over, syncs and renames.
@@ -418,13 +425,13 @@ function render(
   const shaRate = verify.bytes / verify.sha.wall;
   const ok = (pass: boolean): string => (pass ? '✅' : '❌');
   const times = (a: number, b: number): string => `${(b / Math.max(1e-9, a)).toFixed(1)}×`;
-  const scaled = options.files !== 100_000 || options.days !== 30 ? ` Reduced run (${options.files.toLocaleString('en-US')} files, ${options.days} days): the targets are for 100,000 files and 30 days.` : '';
+  const scaled = options.files !== 100_000 || days.length !== 30 ? ` Reduced run (${options.files.toLocaleString('en-US')} files, ${days.length} days${days.length < options.days ? ` of the ${options.days} asked, stopped by --max-minutes` : ''}): the targets are for 100,000 files and 30 days.` : '';
   const loads = run.loads.map((l) => l.toFixed(1));
   const lines = [
     VAULT_BEGIN,
-    `Command: \`npm run bench -- vault${options.files !== 100_000 ? ` --files ${options.files}` : ''}${options.bytes !== '400MB' ? ` --bytes ${options.bytes}` : ''}${options.days !== 30 ? ` --days ${options.days}` : ''}\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${run.minutes.toFixed(1)} min; ${availableParallelism()} cores; load average (1 min) from ${loads[0]} to ${loads.at(-1)}, highest ${Math.max(...run.loads).toFixed(1)}.`,
+    `Command: \`npm run bench -- vault${options.files !== 100_000 ? ` --files ${options.files}` : ''}${options.bytes !== '400MB' ? ` --bytes ${options.bytes}` : ''}${options.days !== 30 ? ` --days ${options.days}` : ''}${options.maxMinutes !== undefined ? ` --max-minutes ${options.maxMinutes}` : ''}\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${run.minutes.toFixed(1)} min; ${availableParallelism()} cores; load average (1 min) from ${loads[0]} to ${loads.at(-1)}, highest ${Math.max(...run.loads).toFixed(1)}.`,
     '',
-    `A virtual iPhone of ${options.files.toLocaleString('en-US')} files (${options.bytes}) backed up ${options.days} times, each day after \`sim mutate kind=churn percent=1\` (about 1 % of the files rewritten), 50 new messages (sms.db grows) and 3 new photos.${scaled} The phone runs in its own process; the backup engine and vault in the benchmark's. Peers run over the very same snapshot folders in the same run. CPU = user + sys seconds (the vault's from its own process, the peers' from GNU time).`,
+    `A virtual iPhone of ${options.files.toLocaleString('en-US')} files (${options.bytes}) backed up ${days.length} times, each day after \`sim mutate kind=churn percent=1\` (about 1 % of the files rewritten), 50 new messages (sms.db grows) and 3 new photos.${scaled} The phone runs in its own process; the backup engine and vault in the benchmark's. Peers run over the very same snapshot folders in the same run. CPU = user + sys seconds (the vault's from its own process, the peers' from GNU time).`,
     '',
     '| measure | Lifeboat vault | peer | target |',
     '|---|---|---|---|',
