@@ -185,11 +185,25 @@ export class LocalSnapshotStore {
       mkdirSync(deviceDir, { recursive: true });
       const linked = base ? linkTree(base.deviceDir, deviceDir) : 0;
       // The base's digest record is read now, while the phone prepares, not in the commit.
-      const previous = base ? readDigests(base.backupDir) : undefined;
+      const previous = base ? this.baseDigests(base) : undefined;
       return this.staging(udid, run, deviceDir, base?.id, lock, undefined, { linked, previous });
     } catch (error) {
       lock.release();
       throw error;
+    }
+  }
+
+  /**
+   * The digest record of the snapshot a staging folder starts from. A damaged one must not stop every
+   * later backup: the new snapshot then hashes all its files itself (and verify names the damage).
+   */
+  private baseDigests(base: SnapshotRef): FileDigest[] | undefined {
+    try {
+      return readDigests(base.backupDir);
+    } catch (error) {
+      if (!(error instanceof VaultError) || error.code !== 'VAULT_DIGESTS_DAMAGED') throw error;
+      this.notices.push(`The digest record of snapshot ${base.id} is damaged (${error.message}); this backup hashes every file again. Run \`lifeboat verify --snapshot ${base.id}\`.`);
+      return undefined;
     }
   }
 
