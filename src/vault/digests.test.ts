@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DIGESTS_FILE, readDigests, recordDigests } from './digests.js';
 import { linkTree } from './local-store.js';
 
@@ -52,6 +52,37 @@ describe('recordDigests', () => {
         [['Info.plist', sha('info')], ['Manifest.db', sha('m2')], ['ab/ab01', sha('one')], ['cd/cd01', sha('three')], ['ef/ef01', sha('four')]],
       );
       assert.equal(quick.newBytes, 2 + 4, 'the replaced and the new file are new bytes');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readDigests', () => {
+  it('names a damaged record instead of reading wrong digests from it', () => {
+    const work = mkdtempSync(join(tmpdir(), 'lifeboat-digests-'));
+    try {
+      const good = `ab/ab01\t3\t12\t${sha('one')}\n`;
+      const write = (text: string): void => writeFileSync(join(work, DIGESTS_FILE), gzipSync(Buffer.from(text)));
+      write(`${good}Info.plist\t4\t13\t${sha('info')}\n`);
+      assert.deepEqual(readDigests(work), [
+        { path: 'ab/ab01', size: 3, inode: 12, sha256: sha('one') },
+        { path: 'Info.plist', size: 4, inode: 13, sha256: sha('info') },
+      ]);
+      for (const bad of [
+        `ab/ab02\t3\t12\n`, // a field missing
+        `ab/ab02\t3\t12\t${sha('x').slice(1)}\n`, // a short digest
+        `ab/ab02\t3\t12\t${sha('x').toUpperCase()}\n`, // not lower-case hex
+        `ab/ab02\t-3\t12\t${sha('x')}\n`, // a negative size
+        `ab/ab02\t\t12\t${sha('x')}\n`, // an empty size
+        `\t3\t12\t${sha('x')}\n`, // no path
+        `ab/ab02\t3\t12\t${sha('x')}\textra\n`, // a fifth field
+      ]) {
+        write(good + bad);
+        assert.throws(() => readDigests(work), (error: Error & { code?: string }) => error.code === 'VAULT_DIGESTS_DAMAGED', JSON.stringify(bad));
+      }
+      writeFileSync(join(work, DIGESTS_FILE), gzipSync(Buffer.from(good)).subarray(0, 20));
+      assert.throws(() => readDigests(work), (error: Error & { code?: string }) => error.code === 'VAULT_DIGESTS_DAMAGED');
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

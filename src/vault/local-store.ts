@@ -128,8 +128,19 @@ export class LocalSnapshotStore {
       .map((id) => this.ref(udid, id));
   }
 
+  /** The newest snapshot's id, from the folder names alone (latest() also reads every snapshot's metadata). */
+  private latestId(udid: string): string | undefined {
+    const dir = join(this.deviceRoot(udid), 'snapshots');
+    if (!existsSync(dir)) return undefined;
+    return readdirSync(dir)
+      .filter((name) => !name.startsWith('.'))
+      .sort()
+      .at(-1);
+  }
+
   latest(udid: string): SnapshotRef | undefined {
-    return this.list(udid).at(-1);
+    const id = this.latestId(udid);
+    return id === undefined ? undefined : this.ref(udid, id);
   }
 
   get(udid: string, id: string): SnapshotRef {
@@ -173,10 +184,26 @@ export class LocalSnapshotStore {
       const deviceDir = join(run, udid);
       mkdirSync(deviceDir, { recursive: true });
       const linked = base ? linkTree(base.deviceDir, deviceDir) : 0;
-      return this.staging(udid, run, deviceDir, base?.id, lock, undefined, linked);
+      // The base's digest record is read now, while the phone prepares, not in the commit.
+      const previous = base ? this.baseDigests(base) : undefined;
+      return this.staging(udid, run, deviceDir, base?.id, lock, undefined, { linked, previous });
     } catch (error) {
       lock.release();
       throw error;
+    }
+  }
+
+  /**
+   * The digest record of the snapshot a staging folder starts from. A damaged one must not stop every
+   * later backup: the new snapshot then hashes all its files itself (and verify names the damage).
+   */
+  private baseDigests(base: SnapshotRef): FileDigest[] | undefined {
+    try {
+      return readDigests(base.backupDir);
+    } catch (error) {
+      if (!(error instanceof VaultError) || error.code !== 'VAULT_DIGESTS_DAMAGED') throw error;
+      this.notices.push(`The digest record of snapshot ${base.id} is damaged (${error.message}); this backup hashes every file again. Run \`lifeboat verify --snapshot ${base.id}\`.`);
+      return undefined;
     }
   }
 
@@ -235,7 +262,16 @@ export class LocalSnapshotStore {
     }
   }
 
-  private staging(udid: string, run: string, deviceDir: string, basedOn: string | undefined, lock: DeviceLock, copied?: Map<number, { digest: FileDigest; mtimeMs: number }>, linked = 0): Staging {
+  private staging(
+    udid: string,
+    run: string,
+    deviceDir: string,
+    basedOn: string | undefined,
+    lock: DeviceLock,
+    copied?: Map<number, { digest: FileDigest; mtimeMs: number }>,
+    /** Hard-linked staging: how many files linkTree linked, and the base's digest record. */
+    links: { linked: number; previous: readonly FileDigest[] | undefined } = { linked: 0, previous: undefined },
+  ): Staging {
     let finished = false;
     return {
       backupDir: run,
@@ -244,15 +280,14 @@ export class LocalSnapshotStore {
       commit: (meta, options) => {
         if (finished) throw new VaultError('staging already finished', { code: 'VAULT_STATE' });
         const createdAt = new Date();
-        const id = nextSnapshotId(createdAt, this.latest(udid)?.id);
+        const id = nextSnapshotId(createdAt, this.latestId(udid));
         // Digests of every file, carried over from the base snapshot for hard-linked (unchanged) ones.
-        const base = basedOn ? this.ref(udid, basedOn) : undefined;
         let counts: { files: number; bytes: number; newBytes: number };
         if (copied) counts = recordDigests(deviceDir, run, undefined, options?.knownDigests, copied);
         else {
-          const previous = base ? readDigests(base.backupDir) : undefined;
+          const previous = links.previous;
           // The changed paths are only trusted when the base's record lists every file that was linked.
-          const changed = previous && previous.length === linked ? options?.changedPaths : undefined;
+          const changed = previous && previous.length === links.linked ? options?.changedPaths : undefined;
           counts = recordDigests(deviceDir, run, previous, options?.knownDigests, undefined, UNTOUCHED_DIR_MTIME.getTime(), changed);
         }
         const full: SnapshotMeta = {

@@ -7,11 +7,11 @@
  *   digest record alone proves the blobs).
  * The result is written beside the snapshot (lifeboat-verified.json) so `snapshots` can show when.
  */
-import { existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBackup, parsePlistDict, readManifest, readStatus } from '../format/index.js';
 import { describeError } from '../util/errors.js';
-import { readDigests, walkFiles, type FileDigest as FileDigestLike } from './digests.js';
+import { listFiles, readDigests, type FileDigest as FileDigestLike } from './digests.js';
 import { hashFiles } from './parallel-hash.js';
 import type { LocalSnapshotStore, SnapshotRef } from './local-store.js';
 
@@ -82,27 +82,16 @@ export async function verifySnapshot(ref: SnapshotRef, options: VerifyOptions = 
   let bytesChecked = 0;
   const digests = readDigests(ref.backupDir);
   if (!digests) notes.push('no digest record (snapshot made before digests were recorded): content is checked against Manifest.db only');
-  // Sizes first (missing and truncated files need no hashing), then every remaining file hashed on all cores.
+  // Every recorded file is opened and hashed on all cores, without a stat first: a missing file fails
+  // to open, a truncated one reads short (100,000 stats were a fifth of verify's time).
+  const present = new Set(listFiles(ref.deviceDir));
   const toHash: FileDigestLike[] = [];
   for (const digest of digests ?? []) {
-    const path = join(ref.deviceDir, digest.path);
-    let size: number;
-    try {
-      const stat = lstatSync(path);
-      if (!stat.isFile()) throw new Error('not a file');
-      size = stat.size;
-    } catch {
-      problems.push({ kind: 'missing', path: digest.path, detail: 'the file is gone' });
-      continue;
-    }
-    if (size !== digest.size) {
-      problems.push({ kind: 'truncated', path: digest.path, detail: `${size} bytes instead of ${digest.size}` });
-      continue;
-    }
-    toHash.push(digest);
+    if (present.has(digest.path)) toHash.push(digest);
+    else problems.push({ kind: 'missing', path: digest.path, detail: 'the file is gone' });
   }
   const outcomes = await hashFiles(
-    toHash.map((d) => join(ref.deviceDir, d.path)),
+    toHash.map((d) => `${ref.deviceDir}/${d.path}`),
     toHash.map((d) => d.size),
     options.onProgress,
   );
@@ -112,17 +101,21 @@ export async function verifySnapshot(ref: SnapshotRef, options: VerifyOptions = 
       problems.push({ kind: 'missing', path: digest.path, detail: `cannot be read: ${actual ? actual.error : 'no result'}` });
       return;
     }
+    if (actual.size !== digest.size) {
+      problems.push({ kind: 'truncated', path: digest.path, detail: `${actual.size} bytes instead of ${digest.size}` });
+      return;
+    }
     filesChecked++;
     bytesChecked += actual.size;
     if (actual.sha256 !== digest.sha256) problems.push({ kind: 'changed', path: digest.path, detail: 'the content differs from what was backed up (bit rot or tampering)' });
   });
   if (digests) {
     const recorded = new Set(digests.map((d) => d.path));
-    for (const file of walkFiles(ref.deviceDir)) {
-      if (!recorded.has(file.path)) problems.push({ kind: 'unexpected', path: file.path, detail: 'a file that was not part of the snapshot' });
+    for (const path of [...present].sort()) {
+      if (!recorded.has(path)) problems.push({ kind: 'unexpected', path, detail: 'a file that was not part of the snapshot' });
     }
   }
-  await checkStructure(ref, options.password, problems, notes);
+  await checkStructure(ref, options.password, problems, notes, present);
   const report: VerifyReport = {
     snapshot: ref.id,
     udid: ref.udid,
@@ -136,7 +129,8 @@ export async function verifySnapshot(ref: SnapshotRef, options: VerifyOptions = 
   return record(report, options.recordIn ?? ref.backupDir);
 }
 
-async function checkStructure(ref: SnapshotRef, password: string | undefined, problems: VerifyProblem[], notes: string[]): Promise<void> {
+/** `present`: the relative paths of the regular files in the folder (listed once, for the blob check). */
+async function checkStructure(ref: SnapshotRef, password: string | undefined, problems: VerifyProblem[], notes: string[], present: ReadonlySet<string>): Promise<void> {
   const dir = ref.deviceDir;
   const structure = (path: string, detail: string): void => {
     problems.push({ kind: 'structure', path, detail });
@@ -167,8 +161,9 @@ async function checkStructure(ref: SnapshotRef, password: string | undefined, pr
   try {
     for (const entry of backup.files()) {
       if (entry.flags !== 1) continue;
+      // Looked up in the listing rather than with a stat per row: blobPath also checks the id.
       const blob = backup.blobPath(entry);
-      if (!existsSync(blob) && entry.mbFile.size > 0) structure(`${entry.fileId.slice(0, 2)}/${entry.fileId}`, `the file ${entry.domain}/${entry.relativePath} listed in Manifest.db has no data`);
+      if (!present.has(`${entry.fileId.slice(0, 2)}/${entry.fileId}`) && !existsSync(blob) && entry.mbFile.size > 0) structure(`${entry.fileId.slice(0, 2)}/${entry.fileId}`, `the file ${entry.domain}/${entry.relativePath} listed in Manifest.db has no data`);
     }
   } finally {
     backup.close();
