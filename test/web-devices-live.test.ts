@@ -29,6 +29,7 @@ describe('Devices page follows plug and unplug without a daemon', () => {
   });
 
   it('sends a devices event over SSE when the phone is unplugged and plugged back', async () => {
+    assert.equal(((await fx.sim.mux.request({ type: 'ListListeners' }))['ListenerList'] as unknown[]).length, 0, 'no Listen before a page listens');
     const events = await fx.api('/api/events');
     const seen: DevicesEvent[] = [];
     const reading = readEvents(events, (type, data) => {
@@ -41,6 +42,11 @@ describe('Devices page follows plug and unplug without a daemon', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     fx.sim.set(fx.udid, 'plugged=true');
     await Promise.race([reading, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${seen.length} devices event(s)`)), 20_000))]);
+    // The stream is closed now (readEvents cancels it): the dashboard's usbmuxd Listen goes with it.
+    const listeners = async (): Promise<number> => ((await fx.sim.mux.request({ type: 'ListListeners' }))['ListenerList'] as unknown[]).length;
+    const deadline = Date.now() + 10_000;
+    while ((await listeners()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await listeners(), 0, 'no Listen connection without a page');
     const has = (e: DevicesEvent | undefined): string[] | undefined => e?.attached.find((d) => d.udid === fx.udid)?.connections;
     assert.equal(has(seen[0])?.includes('USB') ?? false, false, `unplugged: ${JSON.stringify(seen[0])}`);
     assert.equal(has(seen[1])?.includes('USB'), true, `plugged: ${JSON.stringify(seen[1])}`);

@@ -107,6 +107,23 @@ describe('remote copies on the dashboard, in Chromium', () => {
     );
   });
 
+  it('warns before a restore onto an iPhone and starts nothing until the box is ticked', async (t) => {
+    if (!page) return t.skip('no browser or restic');
+    const offsite = page.locator('article.remote[data-remote="offsite"]');
+    await offsite.locator(`li[data-snapshot="${snapshot}"] button.restore-remote`).click();
+    const panel = page.locator('[aria-label="Restore from the remote"]');
+    await panel.locator('input[value="phone"]').check();
+    const text = await panel.innerText();
+    assert.match(text, /Everything on the target iPhone is replaced/);
+    assert.match(text, /Turn off Find My/);
+    assert.equal(await panel.locator('#remote-restore-target option').count(), 1, 'the connected, trusted phone is offered');
+    const before = fx.dashboard.context.jobs.list().length;
+    await panel.locator('button.danger').click();
+    await page.locator('#status', { hasText: 'Tick the box' }).waitFor({ timeout: 10_000 });
+    assert.equal(fx.dashboard.context.jobs.list().length, before, 'no restore started');
+    await panel.locator('button', { hasText: 'Cancel' }).click();
+  });
+
   it('never sent a password or a URL credential to the browser', async (t) => {
     if (!page) return t.skip('no browser or restic');
     await page.goto(`${fx.dashboard.origin}/#/settings`);

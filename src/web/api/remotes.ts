@@ -12,7 +12,7 @@
  * answer carries a password, an env file's content or the user:password part of a URL.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { restoreDevice } from '../../backup/restore.js';
 import { resolvePolicy, type RetentionSettings } from '../../config/schema.js';
@@ -163,7 +163,9 @@ export function registerRemoteRoutes(router: Router, ctx: DashboardContext): voi
       'remote-restore',
       async (signal, emit) => {
         // The copy comes back into a private folder of the vault (where the space is), is checked there, then restored.
-        const folder = join(ctx.store().root, 'remote-restores', randomBytes(6).toString('hex'));
+        const parent = join(ctx.store().root, 'remote-restores');
+        removeAbandoned(parent);
+        const folder = join(parent, `${process.pid}-${randomBytes(6).toString('hex')}`);
         try {
           const restored = await restoreRemote({
             ...common(),
@@ -195,6 +197,30 @@ export function registerRemoteRoutes(router: Router, ctx: DashboardContext): voi
     );
     return { started: true, job };
   });
+}
+
+/** Folders left by a dashboard that died mid-restore (its pid is gone): they can be gigabytes. */
+function removeAbandoned(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A sync's events as the job's phase and progress (the numbers are restic's own). */
