@@ -121,8 +121,8 @@ export class HostLink {
         }
       };
       if (item.views && !hooks.beforeBlock) {
-        // Synchronous: views are framed into full blocks as they come (a block may span two views),
-        // and the batch is handed over only between blocks.
+        // No stream and no promise per view: views are framed into full blocks as they come (a block
+        // may span two views), and a batch is handed over only between blocks.
         for (const view of item.views) {
           for (let offset = 0; offset < view.length; ) {
             const n = Math.min(view.length - offset, out.blockRoom);
@@ -133,6 +133,8 @@ export class HostLink {
           hooks.onBytes?.(view.length);
         }
       } else if (item.views) {
+        // Fault injection cuts the stream before a chosen block: blocks per view keep that simple
+        // (the header's view is then a short block of its own; hosts take any block length).
         for (const view of item.views) await send(view);
       } else if (item.content) {
         await forEachChunk(item.content, send);
