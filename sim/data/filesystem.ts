@@ -21,7 +21,7 @@ import { compare, domainInfo } from './layout.js';
 import { applyMutation } from './mutate.js';
 import { Overlay, type ContentSource, type OverlayRecord } from './overlay.js';
 import { ancestors, checkDomain, checkRelativePath } from './paths.js';
-import { bulkPool, bulkStream, CHUNK_BYTES } from './pool.js';
+import { bulkPool, bulkStream, bulkViews, CHUNK_BYTES, type BulkContent } from './pool.js';
 import { DEFAULT_PROFILE, makePlan } from './profile.js';
 import { computeSummary, computeTruth } from './truth.js';
 import type { DataProfile, DeviceFile, DeviceFileSystem, DeviceSummary, DeviceTruth, InstalledApp, Mutation, MutationSummary } from './types.js';
@@ -130,6 +130,26 @@ export class VirtualDeviceFileSystem implements DeviceFileSystem {
   }
 
   open(file: DeviceFile): Readable {
+    const { current, src } = this.contentOf(file);
+    if (src.t === 'static') return createReadStream(this.base.staticPath(src.index), { highWaterMark: CHUNK_BYTES });
+    if (src.t === 'file') return createReadStream(src.path, { highWaterMark: CHUNK_BYTES });
+    return bulkStream(bulkPool(this.ctx.seed), this.bulkContent(file, src.ref, current.size));
+  }
+
+  openViews(file: DeviceFile): Iterable<Buffer> | undefined {
+    const { current, src } = this.contentOf(file);
+    if (src.t !== 'bulk') return undefined;
+    return bulkViews(bulkPool(this.ctx.seed), this.bulkContent(file, src.ref, current.size));
+  }
+
+  private bulkContent(file: DeviceFile, ref: BulkRef, size: number): BulkContent {
+    const family = this.base.familyById.get(ref.fam);
+    if (!family) throw notFound(file.domain, file.relativePath);
+    return family.content(ref, size);
+  }
+
+  /** The file as it is now and where its content comes from (throws when it is not a regular file). */
+  private contentOf(file: DeviceFile): { current: DeviceFile; src: CurrentSource } {
     const { domain, relativePath } = file;
     // stat() and currentSource() in one pass (performance: each looks the path up in the overlay and
     // the base, and open() runs once per file of a backup — 100,000 times for a big phone).
@@ -147,11 +167,7 @@ export class VirtualDeviceFileSystem implements DeviceFileSystem {
     if (!current) throw notFound(domain, relativePath);
     if (current.kind !== 'file') throw wrongKind(domain, relativePath, `is a ${current.kind}, not a regular file`);
     if (!src) throw notFound(domain, relativePath);
-    if (src.t === 'static') return createReadStream(this.base.staticPath(src.index), { highWaterMark: CHUNK_BYTES });
-    if (src.t === 'file') return createReadStream(src.path, { highWaterMark: CHUNK_BYTES });
-    const family = this.base.familyById.get(src.ref.fam);
-    if (!family) throw notFound(file.domain, file.relativePath);
-    return bulkStream(bulkPool(this.ctx.seed), family.content(src.ref, current.size));
+    return { current, src };
   }
 
   async write(domain: string, relativePath: string, content: Readable, meta: WriteMeta): Promise<DeviceFile> {

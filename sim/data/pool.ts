@@ -46,6 +46,31 @@ export function bulkStream(pool: Buffer, content: BulkContent): Readable {
   return new BulkReadable(pool, content);
 }
 
+/**
+ * The same bytes as bulkStream, as read-only views of the header and the pool (at most CHUNK_BYTES
+ * each; a body that wraps around the pool is two views): no stream, no copy. Performance: the phone's
+ * backup agent uploads bulk files this way — a Readable per file cost ~2 MiB of fresh buffers per
+ * large file (its first chunk and every chunk that wraps are copies; 400 MB for a 2.3 GB phone, and
+ * the collector then ran a full collection every few hundred milliseconds) and a stream's set-up per
+ * small file. Views are safe: the pool and a header are never written after they are made, and the
+ * consumer only reads them.
+ */
+export function* bulkViews(pool: Buffer, content: BulkContent): Generator<Buffer> {
+  const { size, header } = content;
+  const start = ((content.offset % pool.length) + pool.length) % pool.length;
+  let position = 0;
+  while (position < size) {
+    let view: Buffer;
+    if (position < header.length) view = header.subarray(position, Math.min(header.length, size, position + CHUNK_BYTES));
+    else {
+      const at = (start + position - header.length) % pool.length;
+      view = pool.subarray(at, at + Math.min(CHUNK_BYTES, size - position, pool.length - at));
+    }
+    position += view.length;
+    yield view;
+  }
+}
+
 class BulkReadable extends Readable {
   private position = 0;
   private readonly start: number;

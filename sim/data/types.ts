@@ -82,6 +82,11 @@ export interface DeviceFileSystem {
   stat(domain: string, relativePath: string): DeviceFile | undefined;
   /** The content of a regular file, produced as a stream (large files are never held in memory). */
   open(file: DeviceFile): Readable;
+  /**
+   * The content of a regular file as read-only views, when it is generated in memory (bulk content);
+   * undefined when it must be read with open() (files on disk). Same bytes as open().
+   */
+  openViews?(file: DeviceFile): Iterable<Buffer> | undefined;
   /** Restore: replaces or creates a file (parents are created), keeping the given metadata. */
   write(
     domain: string,

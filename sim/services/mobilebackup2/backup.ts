@@ -134,6 +134,16 @@ export async function runBackup(link: HostLink, context: AgentContext, targetUdi
           } else writer.add({ domain: file.domain, relativePath: file.relativePath, file: meta });
           continue;
         }
+        // Generated (bulk) content travels as views of the phone's pool when nothing has to transform
+        // it: no stream, no copy (see bulkViews in sim/data/pool.ts).
+        const views = encryption ? undefined : fs.openViews?.(file);
+        if (views) {
+          writer.add({ domain: file.domain, relativePath: file.relativePath, file: meta });
+          uploadedShards.add(fileId.slice(0, 2));
+          uploadedIds.push(fileId);
+          yield { backupPath: `${snapshot}/${shardPath(fileId)}`, content: undefined, views };
+          continue;
+        }
         let content: Readable = fs.open(file);
         if (encryption) {
           const key = newFileKey(encryption.classKeys, file.protectionClass);

@@ -20,6 +20,9 @@ const BATCH_SLACK = 128 * 1024;
 export class FileStreamWriter {
   private buffer: Buffer;
   private used = 0;
+  /** Where the header of append()'s open block goes (-1: none open), and its bytes so far. */
+  private openBlockAt = -1;
+  private openBlockLength = 0;
   /** Batch buffers handed back after their write completed (see recycle()). */
   private readonly spare: Buffer[] = [];
 
@@ -35,6 +38,7 @@ export class FileStreamWriter {
 
   /** Hands over what is waiting (the returned view is the caller's until it is recycled). */
   take(): Buffer {
+    if (this.openBlockAt >= 0) throw new Error('FileStreamWriter: take() inside an open block');
     const out = this.buffer.subarray(0, this.used);
     this.buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(STREAM_BATCH_BYTES + BATCH_SLACK);
     this.used = 0;
@@ -71,6 +75,47 @@ export class FileStreamWriter {
     }
   }
 
+  /**
+   * File bytes, framed into FILE_DATA blocks of blockSize as they come: a block may be filled over
+   * several calls (its header is written when it is full, or at endOfFile), so content that arrives
+   * as pieces of any size still travels in full blocks, as a phone sends it. While a block is open,
+   * take() must wait (see `blockOpen`).
+   */
+  append(data: Uint8Array): void {
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.openBlockAt < 0) {
+        this.reserve(5);
+        this.openBlockAt = this.used;
+        this.openBlockLength = 0;
+        this.used += 5;
+      }
+      const n = Math.min(this.blockSize - this.openBlockLength, data.length - offset);
+      this.reserve(n);
+      this.buffer.set(data.subarray(offset, offset + n), this.used);
+      this.used += n;
+      this.openBlockLength += n;
+      offset += n;
+      if (this.openBlockLength === this.blockSize) this.closeBlock();
+    }
+  }
+
+  /** True while append() has a block that is not full yet (it closes at endOfFile). */
+  get blockOpen(): boolean {
+    return this.openBlockAt >= 0;
+  }
+
+  /** Bytes append() can take before the current block is full (blockSize when none is open). */
+  get blockRoom(): number {
+    return this.openBlockAt >= 0 ? this.blockSize - this.openBlockLength : this.blockSize;
+  }
+
+  private closeBlock(): void {
+    this.buffer.writeUInt32BE(this.openBlockLength + 1, this.openBlockAt);
+    this.buffer[this.openBlockAt + 4] = FileCode.FILE_DATA;
+    this.openBlockAt = -1;
+  }
+
   /** One block of any code (error texts, single data blocks). */
   block(code: number, payload: Uint8Array): void {
     this.reserve(5 + payload.length);
@@ -80,6 +125,7 @@ export class FileStreamWriter {
   }
 
   endOfFile(): void {
+    if (this.openBlockAt >= 0) this.closeBlock();
     this.reserve(5);
     this.header(FileCode.SUCCESS, 0);
   }
