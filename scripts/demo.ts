@@ -1,11 +1,13 @@
 /**
  * `npm run demo`: the whole product on the embedded default — a virtual iPhone — with no hardware.
  * Starts two virtual phones behind a private usbmuxd socket, then drives the real CLI against them:
- * list devices, pair (showing the Trust prompt the phone raises), and read device values.
+ * list devices, pair (showing the Trust prompt the phone raises), read device values, back up, let
+ * the daemon back the phone up when it is plugged in, and show doctor's findings for a fault.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ExitCode } from '../src/cli/exit-codes.js';
 import { runCli } from '../src/cli/main.js';
 import { registerSimCommands, startSimulator } from '../sim/cli.js';
 import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
@@ -25,9 +27,15 @@ function step(title: string): void {
 }
 
 async function cli(...args: string[]): Promise<void> {
+  await cliExpecting([0], ...args);
+}
+
+/** Runs the CLI and fails the demo unless it exits with one of `codes`; returns the exit code. */
+async function cliExpecting(codes: readonly number[], ...args: string[]): Promise<number> {
   process.stdout.write(`$ lifeboat ${args.join(' ')}\n`);
   const code = await runCli(['node', 'lifeboat', ...args], [registerSimCommands]);
-  if (code !== 0) throw new Error(`lifeboat ${args.join(' ')} exited with ${code}`);
+  if (!codes.includes(code)) throw new Error(`lifeboat ${args.join(' ')} exited with ${code}`);
+  return code;
 }
 
 async function main(): Promise<void> {
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
 
     // ── daemon step (issue 7): kept separate so other demo steps can change around it ──
     await daemonStep(usb, dir);
+    await doctorStep(usb);
 
     step('What the latest backup contains (read back from the vault, no phone needed)');
     await cli('show', '--snapshot', 'latest', '--udid', usb.udid);
@@ -138,6 +147,24 @@ async function daemonStep(usb: VirtualIPhone, dir: string): Promise<void> {
   } finally {
     await daemon.stop();
   }
+}
+/**
+ * Doctor: a fault is switched on through the virtual iPhone (Low Power Mode, and the phone locked with
+ * its passcode, as a phone lying on a desk is), `lifeboat doctor` names each cause with its fix and
+ * exits with the worst finding's code; switched off again, those findings are gone (the warnings
+ * that remain — an older iOS, no encryption — are the demo phone's and real).
+ */
+async function doctorStep(usb: VirtualIPhone): Promise<void> {
+  step('Doctor: why would a backup not happen? Switching a fault on: Low Power Mode, and the phone locked with its passcode');
+  usb.applySettings(['lowPower=true', 'locked=true']);
+  process.stdout.write('  (lifeboat sim set UDID lowPower=true locked=true does the same from another terminal)\n');
+  const faulty = await cliExpecting([ExitCode.DOCTOR_WARNING, ExitCode.DOCTOR_CRITICAL], 'doctor', '--udid', usb.udid, '--no-pair');
+  process.stdout.write(`  (doctor exited with ${faulty}: ${faulty === ExitCode.DOCTOR_CRITICAL ? 'a critical finding' : 'a warning'}, so scripts and monitoring can act on it)\n`);
+
+  step('The fault switched off again: Low Power Mode off, the phone unlocked');
+  usb.applySettings(['lowPower=false', 'locked=false']);
+  const clean = await cliExpecting([ExitCode.OK, ExitCode.DOCTOR_WARNING], 'doctor', '--udid', usb.udid, '--no-pair');
+  process.stdout.write(`  (doctor exited with ${clean}: ${clean === ExitCode.OK ? 'nothing to fix' : 'the warnings left are the demo phone\'s own, not the fault\'s'})\n`);
 }
 // ── end of the daemon step ─────────────────────────────────────────────────────────────────────
 

@@ -57,12 +57,18 @@ export function buildProgram(extensions: readonly CommandRegistrar[] = []): Comm
   return program;
 }
 
+/** Installed once per process: the demo and tests call runCli many times (a listener per call leaked). */
+let stdoutErrorHandled = false;
+
 export async function runCli(argv: readonly string[], extensions: readonly CommandRegistrar[] = []): Promise<number> {
   // `lifeboat … | head` closes the pipe early; that is the reader's choice, not an error to crash on.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
+  if (!stdoutErrorHandled) {
+    stdoutErrorHandled = true;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   const program = buildProgram(extensions);
   try {
     await program.parseAsync([...argv]);

@@ -42,7 +42,24 @@ interface Sleeper {
  * A clock that only moves when told to. `advance` moves time forward, waking sleepers in deadline
  * order; each wake is followed by `settle` (e.g. "wait until the daemon is idle") so work started by
  * one wake finishes before the next, exactly as if the time had really passed.
+ *
+ * Real time passing also lets the event loop read its sockets, so before each settle `advance` turns
+ * the event loop (I/O_TURNS times). Without that, a daemon with nothing to do settles in microtasks
+ * only, and days of simulated time passed without the usbmux Listen socket ever being read: phones
+ * plugged in during that time were never seen (the 200-day soak's "no backup for the last 25 days").
  */
+/**
+ * Event-loop turns per wake: one reads what is already in a socket (its handler runs before the
+ * check phase); the second covers a reply written during the first.
+ */
+const IO_TURNS = 2;
+
+function turnEventLoop(): Promise<void> {
+  let turns = Promise.resolve();
+  for (let i = 0; i < IO_TURNS; i++) turns = turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  return turns;
+}
+
 export class ManualClock implements Clock {
   private current: number;
   private readonly sleepers = new Set<Sleeper>();
@@ -87,9 +104,11 @@ export class ManualClock implements Clock {
         this.sleepers.delete(s);
         s.resolve();
       }
+      await turnEventLoop();
       await settle();
     }
     this.current = target;
+    await turnEventLoop();
     await settle();
   }
 
