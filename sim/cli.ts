@@ -196,7 +196,7 @@ export function registerSimCommands(program: Command): void {
 
   sim
     .command('set')
-    .description('change a virtual iPhone\'s state: battery=0..100 charging= wifi= lowPower= ios= freeSpace= totalSpace= passcode= locked= trust=pending|accept|deny plugged= fault=none|stall|error:N|… …')
+    .description('change a virtual iPhone\'s state: battery=0..100 charging= wifi= wifiSync= wifiNetwork=same|other|unreachable lowPower= ios= freeSpace= totalSpace= passcode= locked= trust=pending|accept|deny plugged= fault=none|stall|error:N|… …')
     .requiredOption('--socket <path>', 'the running simulator\'s socket')
     .argument('<udid>', 'which phone')
     .argument('<settings...>', 'key=value pairs')

@@ -134,6 +134,37 @@ if (NETNS_MODE === undefined) {
       assert.equal(status(b)?.connection, 'wifi');
     });
 
+    it('Wi-Fi off during a backup: the run fails with the diagnosed cause and the failure alert names Wi-Fi; the previous snapshot stays', async () => {
+      const store = new LocalSnapshotStore(join(d.home, 'vault'));
+      const before = store.list(b).map((r) => r.id);
+      sim.set(b, 'fault=slow:2MB');
+      let cut = false;
+      const onProgress = ({ udid, event }: { udid: string; event: { type: string; bytes?: number } }): void => {
+        if (!cut && sameUdid(udid, b) && event.type === 'progress' && (event.bytes ?? 0) > 0) {
+          cut = true;
+          sim.set(b, 'wifi=false');
+        }
+      };
+      d.daemon.on('progress', onProgress);
+      try {
+        const run = await d.daemon.backupNow(b, { full: true });
+        assert.ok(cut, 'Wi-Fi went off while file data was arriving');
+        assert.equal(run.result, 'failure');
+        assert.equal(run.cause, 'disconnected-during-backup', run.error);
+      } finally {
+        d.daemon.off('progress', onProgress);
+      }
+      await until(d, 'the failure alert', () => d.alerts.some((x) => x.kind === 'failure' && sameUdid(x.udid ?? '', b)), 30_000);
+      const alert = d.alerts.find((x) => x.kind === 'failure' && sameUdid(x.udid ?? '', b))!;
+      assert.match(alert.title, /backup failed — The iPhone was disconnected during the backup/);
+      assert.match(alert.body, /Wi-Fi/);
+      assert.deepEqual(store.list(b).map((r) => r.id), before, 'the previous snapshots are untouched');
+
+      sim.set(b, 'wifi=true', 'fault=none');
+      await sim.simulator.networkSettled();
+      await advanceUntil('b attached again', () => status(b)?.attached === true);
+    });
+
     it('with usbmuxd reachable as well, a phone on the cable and on Wi-Fi is one device that uses the cable', async () => {
       await d.close();
       sim.set(a, 'wifi=true');

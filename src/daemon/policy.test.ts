@@ -11,6 +11,15 @@ describe('daemon policy', () => {
     assert.equal(backoffMs(50), 6 * 3_600_000);
   });
 
+  it('"on USB or Wi-Fi" judges the connection the daemon reached the phone by', () => {
+    const policy = DEFAULT_POLICY;
+    const base = { externalPower: true, batteryPercent: 90 };
+    assert.deepEqual(unmetConditions(policy, { ...base, connection: 'usb', onWifi: false }), [], 'a cable is enough');
+    assert.deepEqual(unmetConditions(policy, { ...base, connection: 'wifi', onWifi: true }), [], 'reached over TCP on the local network');
+    assert.deepEqual(unmetConditions(policy, { ...base, connection: 'wifi', onWifi: false }), ['not on Wi-Fi']);
+    assert.deepEqual(unmetConditions(policy, { ...base, connection: 'network', onWifi: false }), ['not on Wi-Fi']);
+  });
+
   it('quiet windows that cross midnight', () => {
     const w = { start: '22:00', end: '06:00' };
     assert.equal(insideWindow(w, local(23)), true);
