@@ -8,10 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeBackupEncryption } from '../../src/backup/encryption.js';
 import { backupDevice } from '../../src/backup/engine.js';
-import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
-import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../../src/protocol/transport.js';
+import type { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { LocalSnapshotStore, type SnapshotRef } from '../../src/vault/local-store.js';
 import type { DeviceTruth } from '../../sim/data/index.js';
 import { startSimHarness, type SimHarness } from './sim-harness.js';
@@ -37,11 +34,10 @@ export async function makeContentFixture(options: { encrypted: boolean; seed?: s
   const sim = await startSimHarness({ devices: 1, autoTrust: true, seed: options.seed ?? 'content-1' });
   const home = mkdtempSync(join(tmpdir(), 'lifeboat-content-home-'));
   const store = new LocalSnapshotStore(join(home, 'vault'));
-  const pairs = new UsbmuxPairRecordStore(sim.mux);
   const udid = sim.usbUdid;
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
   try {
-    await pairDevice(await transport(), pairs);
+    const pairs = await sim.pair(udid);
     // Edits and "Recently Deleted" messages beyond the few the generator makes, and a new contact.
     const phone = sim.simulator.phone(udid);
     if (!phone) throw new Error('no phone');

@@ -5,10 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
-import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/web/server.js';
 import { startSimHarness, type SimHarness } from './sim-harness.js';
 
@@ -27,7 +23,7 @@ export async function startDashboardFixture(options: { seed?: string; devices?: 
   const home = mkdtempSync(join(tmpdir(), 'lifeboat-web-home-'));
   try {
     const udid = sim.usbUdid;
-    await pairDevice(new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid)), new UsbmuxPairRecordStore(sim.mux));
+    await sim.pair(udid);
     const dashboard = await startDashboard({ env: { ...process.env, LIFEBOAT_HOME: home, LIFEBOAT_CONFIG: '' }, mux: sim.mux, ...options.dashboard });
     return {
       sim,

@@ -9,10 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupDevice } from '../../src/backup/engine.js';
-import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
-import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../../src/protocol/transport.js';
+import type { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../../src/vault/local-store.js';
 import { VERIFIED_FILE } from '../../src/vault/verify.js';
 import { fingerprint, phoneFiles } from './backup-checks.js';
@@ -38,10 +35,9 @@ export async function makeRemoteFixture(snapshots = 3): Promise<RemoteFixture> {
   const sim = await startSimHarness({ devices: 1, autoTrust: true });
   const home = mkdtempSync(join(tmpdir(), 'lifeboat-remote-'));
   const store = new LocalSnapshotStore(join(home, 'vault'));
-  const pairs = new UsbmuxPairRecordStore(sim.mux);
   const udid = sim.usbUdid;
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
-  await pairDevice(await transport(), pairs);
+  const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
+  const pairs = await sim.pair(udid);
   const fs = sim.simulator.fileSystem(sim.simulator.phone(udid)!);
   const phoneFilesAt: Array<Map<string, string>> = [];
   for (let i = 0; i < snapshots; i++) {

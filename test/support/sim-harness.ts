@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { startSimulator } from '../../sim/cli.js';
 import type { Simulator } from '../../sim/simulator.js';
 import type { MuxServer } from '../../sim/usbmuxd/server.js';
+import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
+import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
+import { selectDevice } from '../../src/protocol/host/select-device.js';
+import { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { UsbmuxClient } from '../../src/protocol/usbmux/client.js';
 import type { DataProfile } from '../../sim/data/index.js';
 
@@ -23,6 +27,10 @@ export interface SimHarness {
   readonly usbUdid: string;
   readonly networkUdid: string | undefined;
   set(udid: string, ...settings: string[]): void;
+  /** A connection to a phone (default: the USB one) through the harness's usbmuxd, as the CLI opens one. */
+  transport(udid?: string): Promise<UsbmuxTransport>;
+  /** Pairs this host with a phone (default: the USB one) into usbmuxd's records, as `lifeboat pair` does; returns that store. */
+  pair(udid?: string): Promise<UsbmuxPairRecordStore>;
   close(): Promise<void>;
 }
 
@@ -58,19 +66,28 @@ export async function startSimHarness(
     ...(options.mdns ? { mdns: true } : {}),
   });
   const phones = simulator.phones;
+  const mux = new UsbmuxClient({ kind: 'unix', path: socket });
+  const usbUdid = phones[0]!.udid;
+  const transport = async (udid = usbUdid): Promise<UsbmuxTransport> => new UsbmuxTransport(mux, selectDevice(await mux.listDevices(), udid));
   const harness: SimHarness = {
     dir,
     socket,
     simulator,
     server,
     env: { ...process.env, USBMUXD_SOCKET_ADDRESS: `UNIX:${socket}` },
-    mux: new UsbmuxClient({ kind: 'unix', path: socket }),
-    usbUdid: phones[0]!.udid,
+    mux,
+    usbUdid,
     networkUdid: phones[1]?.udid,
     set(udid, ...settings) {
       const phone = simulator.phone(udid);
       if (!phone) throw new Error(`no phone ${udid}`);
       phone.applySettings(settings);
+    },
+    transport,
+    async pair(udid = usbUdid) {
+      const records = new UsbmuxPairRecordStore(mux);
+      await pairDevice(await transport(udid), records);
+      return records;
     },
     async close() {
       await Promise.all([server.close(), simulator.close()]);
