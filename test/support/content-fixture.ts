@@ -3,15 +3,13 @@
  * snapshot made by the backup engine into a vault under a private LIFEBOAT_HOME, plus the phone's ground
  * truth (the same for both: nothing changes between them).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeBackupEncryption } from '../../src/backup/encryption.js';
 import { backupDevice } from '../../src/backup/engine.js';
 import type { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { LocalSnapshotStore, type SnapshotRef } from '../../src/vault/local-store.js';
 import type { DeviceTruth } from '../../sim/data/index.js';
-import { startSimHarness, type SimHarness } from './sim-harness.js';
+import { withSimAndHome, type SimHarness } from './sim-harness.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -31,12 +29,10 @@ export interface ContentFixture {
 
 export async function makeContentFixture(options: { encrypted: boolean; seed?: string }): Promise<ContentFixture> {
   // A fixed seed whose phone has every message feature (edits, an unsent message, tapbacks, groups).
-  const sim = await startSimHarness({ devices: 1, autoTrust: true, seed: options.seed ?? 'content-1' });
-  const home = mkdtempSync(join(tmpdir(), 'lifeboat-content-home-'));
-  const store = new LocalSnapshotStore(join(home, 'vault'));
-  const udid = sim.usbUdid;
-  const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
-  try {
+  return withSimAndHome('lifeboat-content-home-', { devices: 1, autoTrust: true, seed: options.seed ?? 'content-1' }, async (sim, home, close) => {
+    const store = new LocalSnapshotStore(join(home, 'vault'));
+    const udid = sim.usbUdid;
+    const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
     const pairs = await sim.pair(udid);
     // Edits and "Recently Deleted" messages beyond the few the generator makes, and a new contact.
     const phone = sim.simulator.phone(udid);
@@ -61,14 +57,7 @@ export async function makeContentFixture(options: { encrypted: boolean; seed?: s
       truth,
       env: { ...sim.env, LIFEBOAT_HOME: home, LIFEBOAT_PASSWORD: '' },
       transport,
-      async close() {
-        await sim.close();
-        rmSync(home, { recursive: true, force: true });
-      },
+      close,
     };
-  } catch (error) {
-    await sim.close();
-    rmSync(home, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }

@@ -34,20 +34,20 @@ export interface SimHarness {
   close(): Promise<void>;
 }
 
-export async function startSimHarness(
-  options: {
-    devices?: number;
-    autoTrust?: boolean;
-    stateDir?: string;
-    seed?: string;
-    dataProfile?: DataProfile;
-    blockSize?: number;
-    /** Loopback prefix of the phones' Wi-Fi addresses (see SimulatorOptions.wifiPrefix). */
-    wifiPrefix?: string;
-    /** Advertise Wi-Fi-sync phones by mDNS (run such tests in a private network namespace). */
-    mdns?: boolean;
-  } = {},
-): Promise<SimHarness> {
+export interface SimHarnessOptions {
+  devices?: number;
+  autoTrust?: boolean;
+  stateDir?: string;
+  seed?: string;
+  dataProfile?: DataProfile;
+  blockSize?: number;
+  /** Loopback prefix of the phones' Wi-Fi addresses (see SimulatorOptions.wifiPrefix). */
+  wifiPrefix?: string;
+  /** Advertise Wi-Fi-sync phones by mDNS (run such tests in a private network namespace). */
+  mdns?: boolean;
+}
+
+export async function startSimHarness(options: SimHarnessOptions = {}): Promise<SimHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-sim-'));
   const socket = join(dir, 'usbmuxd.sock');
   const { simulator, server } = await startSimulator({
@@ -116,4 +116,24 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
 /** The lifeboat CLI as a user runs it. */
 export function lifeboat(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<RunResult> {
   return run(process.execPath, [join(process.cwd(), 'bin', 'lifeboat.js'), ...args], env, timeoutMs);
+}
+
+/**
+ * What a fixture starts from: a harness and a private home folder (LIFEBOAT_HOME for the CLI). `build`
+ * makes the rest and returns the fixture; `close` (given to it) stops the phone and removes the home.
+ * When `build` fails, both are cleaned up before the error goes on, so a half-made fixture leaves nothing.
+ */
+export async function withSimAndHome<T>(homePrefix: string, options: SimHarnessOptions, build: (sim: SimHarness, home: string, close: () => Promise<void>) => Promise<T>): Promise<T> {
+  const sim = await startSimHarness(options);
+  const home = mkdtempSync(join(tmpdir(), homePrefix));
+  const close = async (): Promise<void> => {
+    await sim.close();
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    return await build(sim, home, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
