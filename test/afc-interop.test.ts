@@ -20,9 +20,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { encodeXmlPlist, parsePlist, type PlistDict } from '../src/plist/index.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
+import type { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
 import { openTrustedSession } from '../src/protocol/host/session.js';
 import { LockdownService } from '../src/protocol/lockdown/constants.js';
 import type { LockdownClient } from '../src/protocol/lockdown/client.js';
@@ -31,7 +29,7 @@ import { AFC_SYNC_LOCK_PATH } from '../src/protocol/services/afc/constants.js';
 import { AfcError } from '../src/protocol/services/afc/errors.js';
 import { InstallationProxyClient } from '../src/protocol/services/installation-proxy/client.js';
 import { BACKUP_RETURN_ATTRIBUTES } from '../src/protocol/services/installation-proxy/messages.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
+import type { UsbmuxTransport } from '../src/protocol/transport.js';
 import type { InstalledApp } from '../sim/data/types.js';
 import { VirtualIPhone } from '../sim/device/virtual-iphone.js';
 import { generateIdentity } from '../sim/model/identity.js';
@@ -199,7 +197,7 @@ describe('AFC and installation_proxy through the whole stack (usbmuxd, lockdown,
   let partition: MediaPartition;
   let udid: string;
   const apps = makeApps(3);
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
   const lockdowns: LockdownClient[] = [];
   const session = async (): Promise<LockdownClient> => {
     const { lockdown } = await openTrustedSession(await transport(), store);
@@ -214,8 +212,7 @@ describe('AFC and installation_proxy through the whole stack (usbmuxd, lockdown,
     partition = createMediaPartition({ seed: udid });
     phone.registerService(LockdownService.AFC, serveAfc(partition));
     phone.registerService(LockdownService.INSTALLATION_PROXY, serveInstallationProxy(apps));
-    store = new UsbmuxPairRecordStore(sim.mux);
-    await pairDevice(await transport(), store);
+    store = await sim.pair(udid);
   });
   after(async () => {
     for (const lockdown of lockdowns) lockdown.close();

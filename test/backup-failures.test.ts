@@ -14,10 +14,8 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { backupDevice, type BackupOptions } from '../src/backup/engine.js';
 import type { BackupEvent } from '../src/backup/progress.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
+import type { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
+import type { UsbmuxTransport } from '../src/protocol/transport.js';
 import type { MuxEvent } from '../src/protocol/usbmux/messages.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import type { DeviceFileSystem } from '../sim/data/index.js';
@@ -49,7 +47,7 @@ describe('failed backups leave the previous backup intact and the next one works
   let phone: VirtualIPhone;
   let fs: DeviceFileSystem;
   let udid: string;
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
   const backup = async (extra: Partial<BackupOptions> = {}, into = store) =>
     bounded(backupDevice({ transport: await transport(), pairStore: pairs, store: into, ...extra }), BACKUP_BOUND_MS, 'backupDevice');
 
@@ -89,11 +87,10 @@ describe('failed backups leave the previous backup intact and the next one works
     sim = await startSimHarness({ devices: 1, autoTrust: true, dataProfile: PROFILE });
     work = mkdtempSync(join(tmpdir(), 'lifeboat-failures-'));
     store = new LocalSnapshotStore(join(work, 'vault'));
-    pairs = new UsbmuxPairRecordStore(sim.mux);
     udid = sim.usbUdid;
     phone = sim.simulator.phone(udid)!;
     fs = sim.simulator.fileSystem(phone);
-    await pairDevice(await transport(), pairs);
+    pairs = await sim.pair(udid);
     await nextBackupSucceeds(); // the last good snapshot every failure must leave alone
   });
   after(async () => {

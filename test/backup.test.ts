@@ -12,10 +12,8 @@ import { changeBackupEncryption } from '../src/backup/encryption.js';
 import { backupDevice } from '../src/backup/engine.js';
 import { restoreDevice } from '../src/backup/restore.js';
 import { openBackup } from '../src/format/index.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
+import type { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
+import type { UsbmuxTransport } from '../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import { decryptWithPython } from './support/python-decryptor.js';
 import { requireTool } from './support/require-tool.js';
@@ -27,14 +25,13 @@ describe('backup engine against the virtual iPhone', () => {
   let vaultDir: string;
   let store: LocalSnapshotStore;
   let pairs: UsbmuxPairRecordStore;
-  const transport = async (udid: string): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (udid: string): Promise<UsbmuxTransport> => sim.transport(udid);
 
   before(async () => {
     sim = await startSimHarness({ devices: 2, autoTrust: true });
     vaultDir = mkdtempSync(join(tmpdir(), 'lifeboat-vault-'));
     store = new LocalSnapshotStore(vaultDir);
-    pairs = new UsbmuxPairRecordStore(sim.mux);
-    await pairDevice(await transport(sim.usbUdid), pairs);
+    pairs = await sim.pair();
   });
   after(async () => {
     await sim.close();
@@ -91,7 +88,7 @@ describe('backup engine against the virtual iPhone', () => {
     const source = sim.simulator.phone(sim.usbUdid)!;
     const target = sim.simulator.phone(sim.networkUdid!)!;
     target.applySettings(['plugged=true']);
-    await pairDevice(await transport(target.udid), pairs);
+    await sim.pair(target.udid);
     const snapshot = store.list(sim.usbUdid).filter((s) => s.meta?.encrypted === false).at(-1)!;
     const sourceFiles = await phoneFiles(sim.simulator.fileSystem(source), false);
     await restoreDevice({

@@ -15,10 +15,8 @@ import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backupDevice, type BackupOptions, type BackupResult } from '../src/backup/engine.js';
 import type { BackupEvent } from '../src/backup/progress.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
+import type { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
+import type { UsbmuxTransport } from '../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import type { DeviceFileSystem } from '../sim/data/index.js';
 import type { VirtualIPhone } from '../sim/device/virtual-iphone.js';
@@ -51,7 +49,7 @@ describe('a hostile iPhone cannot touch anything outside its staging folder', ()
   let phone: VirtualIPhone;
   let fs: DeviceFileSystem;
   let udid: string;
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
   const backup = async (extra: Partial<BackupOptions> = {}): Promise<BackupResult> =>
     bounded(backupDevice({ transport: await transport(), pairStore: pairs, store, loop: { idleTimeoutMs: IDLE_MS }, ...extra }), 30_000, 'backupDevice');
 
@@ -62,8 +60,7 @@ describe('a hostile iPhone cannot touch anything outside its staging folder', ()
     phone = sim.simulator.phone(udid)!;
     fs = sim.simulator.fileSystem(phone);
     store = new LocalSnapshotStore(join(work, 'vault'));
-    pairs = new UsbmuxPairRecordStore(sim.mux);
-    await pairDevice(await transport(), pairs);
+    pairs = await sim.pair(udid);
     await backup();
     // Bait: sentinels at every level a "../" climb from the staging folder reaches, a directory the
     // planted symlinks point at, and the absolute directory the phone aims at.

@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backupDevice } from '../src/backup/engine.js';
 import { restoreDevice } from '../src/backup/restore.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
+import type { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
+import type { UsbmuxTransport } from '../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import type { DeviceFileSystem } from '../sim/data/index.js';
 import { requireTool } from './support/require-tool.js';
@@ -26,18 +24,17 @@ describe('backups across idevicebackup2 and Lifeboat', () => {
   let pairs: UsbmuxPairRecordStore;
   let a: string;
   let b: string;
-  const transport = async (udid: string): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (udid: string): Promise<UsbmuxTransport> => sim.transport(udid);
   const fsOf = (udid: string): DeviceFileSystem => sim.simulator.fileSystem(sim.simulator.phone(udid)!);
 
   before(async () => {
     sim = await startSimHarness({ devices: 2, autoTrust: true });
     work = mkdtempSync(join(tmpdir(), 'lifeboat-interop-'));
-    pairs = new UsbmuxPairRecordStore(sim.mux);
     a = sim.usbUdid;
     b = sim.networkUdid!;
     sim.set(b, 'plugged=true');
-    await pairDevice(await transport(a), pairs);
-    await pairDevice(await transport(b), pairs);
+    pairs = await sim.pair(a);
+    await sim.pair(b);
   });
   after(async () => {
     await sim.close();

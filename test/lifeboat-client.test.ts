@@ -10,7 +10,6 @@ import { LockdownClient } from '../src/protocol/lockdown/client.js';
 import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
 import { pairDevice, unpairDevice } from '../src/protocol/host/pairing-flow.js';
 import { openTrustedSession } from '../src/protocol/host/session.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
 import { NotificationProxyClient } from '../src/protocol/services/notification-proxy/client.js';
 import { UsbmuxTransport } from '../src/protocol/transport.js';
 import { requireTool } from './support/require-tool.js';
@@ -36,7 +35,7 @@ function withTimeout<T>(promise: Promise<T>, ms = 5000): Promise<T> {
 describe('Lifeboat host stack against the virtual iPhone', () => {
   let sim: SimHarness;
   let store: UsbmuxPairRecordStore;
-  const transport = async (udid: string): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (udid: string): Promise<UsbmuxTransport> => sim.transport(udid);
 
   before(async () => {
     sim = await startSimHarness({ devices: 2 });

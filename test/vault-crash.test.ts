@@ -12,10 +12,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { saveConfig } from '../src/config/config.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
 import type { CrashPoint } from '../src/vault/crash-point.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import { VERIFIED_FILE, verifySnapshot } from '../src/vault/verify.js';
@@ -58,7 +54,7 @@ describe('kill -9 in the vault', () => {
     // Keep every snapshot after a backup: this test forgets them itself.
     saveConfig({ ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, retention: {} } }, join(home, 'config.json'));
     store = new LocalSnapshotStore(join(home, 'vault'));
-    await pairDevice(new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid)), new UsbmuxPairRecordStore(sim.mux));
+    await sim.pair(udid);
   });
   after(async () => {
     await sim.close();

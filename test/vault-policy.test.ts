@@ -9,10 +9,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { saveConfig } from '../src/config/config.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import { verifySnapshot } from '../src/vault/verify.js';
 import { lifeboat, startSimHarness, type SimHarness } from './support/sim-harness.js';
@@ -32,8 +28,7 @@ describe('configured vault and retention after backup', () => {
   before(async () => {
     sim = await startSimHarness({ devices: 1, autoTrust: true });
     home = mkdtempSync(join(tmpdir(), 'lifeboat-policy-'));
-    const pairs = new UsbmuxPairRecordStore(sim.mux);
-    await pairDevice(new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), sim.usbUdid)), pairs);
+    await sim.pair();
     // The vault lives away from LIFEBOAT_HOME: only the config says where.
     const vaultPath = join(home, 'elsewhere', 'vault');
     saveConfig({ ...DEFAULT_CONFIG, vaultPath, devices: { [sim.usbUdid]: { retention: { last: 2 } } } }, join(home, 'config.json'));

@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backupDevice } from '../src/backup/engine.js';
 import { restoreDevice } from '../src/backup/restore.js';
-import { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
-import { pairDevice } from '../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../src/protocol/transport.js';
+import type { UsbmuxPairRecordStore } from '../src/protocol/host/pair-store.js';
+import type { UsbmuxTransport } from '../src/protocol/transport.js';
 import { readDigests } from '../src/vault/digests.js';
 import { applyForget } from '../src/vault/forget.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
@@ -30,15 +28,14 @@ describe('local vault', () => {
   let store: LocalSnapshotStore;
   let pairs: UsbmuxPairRecordStore;
   let firstFiles: Map<string, string>;
-  const transport = async (udid: string): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
+  const transport = (udid: string): Promise<UsbmuxTransport> => sim.transport(udid);
   const fsOf = (udid: string): DeviceFileSystem => sim.simulator.fileSystem(sim.simulator.phone(udid)!);
 
   before(async () => {
     sim = await startSimHarness({ devices: 2, autoTrust: true });
     home = mkdtempSync(join(tmpdir(), 'lifeboat-home-'));
     store = new LocalSnapshotStore(join(home, 'vault'));
-    pairs = new UsbmuxPairRecordStore(sim.mux);
-    await pairDevice(await transport(sim.usbUdid), pairs);
+    pairs = await sim.pair();
     firstFiles = await phoneFiles(fsOf(sim.usbUdid));
     await backupDevice({ transport: await transport(sim.usbUdid), pairStore: pairs, store });
     fsOf(sim.usbUdid).mutate({ kind: 'photos', add: 2 });
@@ -105,7 +102,7 @@ describe('local vault', () => {
     assert.equal((await verifySnapshot(first!)).ok, true);
     const target = sim.networkUdid!;
     sim.set(target, 'plugged=true');
-    await pairDevice(await transport(target), pairs);
+    await sim.pair(target);
     await restoreDevice({ transport: await transport(target), pairStore: pairs, backupDir: first!.backupDir, sourceName: sim.usbUdid, system: true, removeNotRestored: true, reboot: false });
     assert.deepEqual(await phoneFiles(fsOf(target)), firstFiles);
     if (!requireTool(t, 'idevicebackup2')) return;

@@ -1,10 +1,11 @@
 /** The one restic runner, against the real restic: both ways of running it, secrets, JSON lines, failures. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { recordingRestic } from '../../test/support/recording-restic.js';
 import { requireTool } from '../../test/support/require-tool.js';
 import { runRestic, runResticSync, type ResticFailure, type ResticRepository } from './restic-runner.js';
 
@@ -24,24 +25,19 @@ function failureOf(error: unknown): ResticFailure {
 
 describe('restic runner', () => {
   const work = mkdtempSync(join(tmpdir(), 'lifeboat-restic-runner-'));
-  const log = join(work, 'calls.log');
   const source = join(work, 'source');
   const repo: ResticRepository = { repository: join(work, 'repo'), passwordFile: join(work, 'password') };
   const saved = { ...process.env };
+  const restic = recordingRestic(work);
   let present = false;
 
   before(() => {
     present = execFileSync('sh', ['-c', 'command -v restic || true'], { encoding: 'utf8' }).trim() !== '';
     if (!present) return;
-    // A wrapper that records argv and environment, then runs the real restic.
-    const wrapper = join(work, 'restic-recording');
-    const real = execFileSync('sh', ['-c', 'command -v restic'], { encoding: 'utf8' }).trim();
-    writeFileSync(wrapper, `#!/bin/sh\n{ printf 'ARGV'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'; env | sed 's/^/ENV /'; } >> '${log}'\nexec '${real}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
     writeFileSync(repo.passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
     mkdirSync(source);
     for (let i = 0; i < 20; i++) writeFileSync(join(source, `file-${i}.bin`), Buffer.alloc(4096 + i, i));
-    process.env['LIFEBOAT_RESTIC'] = wrapper;
+    process.env['LIFEBOAT_RESTIC'] = restic.path;
     process.env['RESTIC_CACHE_DIR'] = join(work, 'cache');
     // Strays that must not win over the repository's own password file.
     process.env['RESTIC_PASSWORD'] = 'a stray password';
@@ -79,7 +75,7 @@ describe('restic runner', () => {
     assert.deepEqual(listedAsync.map((s) => s.id), listed.map((s) => s.id));
     assert.ok(listed.some((s) => s.id.startsWith(syncSummary['snapshot_id'] as string)));
 
-    const calls = readFileSync(log, 'utf8');
+    const calls = restic.calls();
     assert.ok(!calls.includes(PASSWORD), 'the password is in no argv and no environment variable');
     assert.ok(!calls.includes('a stray password'), 'a stray RESTIC_PASSWORD is dropped');
     assert.ok(calls.includes(`ENV RESTIC_PASSWORD_FILE=${repo.passwordFile}`));
@@ -102,7 +98,7 @@ describe('restic runner', () => {
       assert.deepEqual(failure, { kind: 'missing', binary: join(work, 'no-such-restic') });
       assert.throws(() => runResticSync(repo, ['snapshots'], { what: 'list' }, toError), (e) => failureOf(e).kind === 'missing');
     } finally {
-      process.env['LIFEBOAT_RESTIC'] = join(work, 'restic-recording');
+      process.env['LIFEBOAT_RESTIC'] = restic.path;
     }
 
     const controller = new AbortController();

@@ -3,18 +3,13 @@
  * snapshot made by the backup engine into a vault under a private LIFEBOAT_HOME, plus the phone's ground
  * truth (the same for both: nothing changes between them).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeBackupEncryption } from '../../src/backup/encryption.js';
 import { backupDevice } from '../../src/backup/engine.js';
-import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
-import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../../src/protocol/transport.js';
+import type { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { LocalSnapshotStore, type SnapshotRef } from '../../src/vault/local-store.js';
 import type { DeviceTruth } from '../../sim/data/index.js';
-import { startSimHarness, type SimHarness } from './sim-harness.js';
+import { withSimAndHome, type SimHarness } from './sim-harness.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -34,14 +29,11 @@ export interface ContentFixture {
 
 export async function makeContentFixture(options: { encrypted: boolean; seed?: string }): Promise<ContentFixture> {
   // A fixed seed whose phone has every message feature (edits, an unsent message, tapbacks, groups).
-  const sim = await startSimHarness({ devices: 1, autoTrust: true, seed: options.seed ?? 'content-1' });
-  const home = mkdtempSync(join(tmpdir(), 'lifeboat-content-home-'));
-  const store = new LocalSnapshotStore(join(home, 'vault'));
-  const pairs = new UsbmuxPairRecordStore(sim.mux);
-  const udid = sim.usbUdid;
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
-  try {
-    await pairDevice(await transport(), pairs);
+  return withSimAndHome('lifeboat-content-home-', { devices: 1, autoTrust: true, seed: options.seed ?? 'content-1' }, async (sim, home, close) => {
+    const store = new LocalSnapshotStore(join(home, 'vault'));
+    const udid = sim.usbUdid;
+    const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
+    const pairs = await sim.pair(udid);
     // Edits and "Recently Deleted" messages beyond the few the generator makes, and a new contact.
     const phone = sim.simulator.phone(udid);
     if (!phone) throw new Error('no phone');
@@ -65,14 +57,7 @@ export async function makeContentFixture(options: { encrypted: boolean; seed?: s
       truth,
       env: { ...sim.env, LIFEBOAT_HOME: home, LIFEBOAT_PASSWORD: '' },
       transport,
-      async close() {
-        await sim.close();
-        rmSync(home, { recursive: true, force: true });
-      },
+      close,
     };
-  } catch (error) {
-    await sim.close();
-    rmSync(home, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }

@@ -2,15 +2,8 @@
  * A dashboard (src/web) on a private LIFEBOAT_HOME, talking to a virtual iPhone over the harness's
  * usbmuxd socket, with the USB phone paired — what the web tests start from.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
-import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/web/server.js';
-import { startSimHarness, type SimHarness } from './sim-harness.js';
+import { withSimAndHome, type SimHarness } from './sim-harness.js';
 
 export interface DashboardFixture {
   readonly sim: SimHarness;
@@ -23,11 +16,9 @@ export interface DashboardFixture {
 }
 
 export async function startDashboardFixture(options: { seed?: string; devices?: number; dashboard?: Partial<DashboardOptions> } = {}): Promise<DashboardFixture> {
-  const sim = await startSimHarness({ devices: options.devices ?? 1, autoTrust: true, seed: options.seed ?? 'web-1' });
-  const home = mkdtempSync(join(tmpdir(), 'lifeboat-web-home-'));
-  try {
+  return withSimAndHome('lifeboat-web-home-', { devices: options.devices ?? 1, autoTrust: true, seed: options.seed ?? 'web-1' }, async (sim, home, closeSimAndHome) => {
     const udid = sim.usbUdid;
-    await pairDevice(new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid)), new UsbmuxPairRecordStore(sim.mux));
+    await sim.pair(udid);
     const dashboard = await startDashboard({ env: { ...process.env, LIFEBOAT_HOME: home, LIFEBOAT_CONFIG: '' }, mux: sim.mux, ...options.dashboard });
     return {
       sim,
@@ -37,15 +28,10 @@ export async function startDashboardFixture(options: { seed?: string; devices?: 
       api: (path, init = {}) => fetch(`${dashboard.origin}${path}`, { ...init, headers: { Authorization: `Bearer ${dashboard.token}`, ...(init.headers as Record<string, string> | undefined) } }),
       async close() {
         await dashboard.close();
-        await sim.close();
-        rmSync(home, { recursive: true, force: true });
+        await closeSimAndHome();
       },
     };
-  } catch (error) {
-    await sim.close();
-    rmSync(home, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 /** Waits until `check` returns a value (polling a real condition, bounded). */

@@ -4,19 +4,14 @@
  * and keeps its config in `<home>/config.json`. restic runs through a wrapper that records every argv
  * and environment it is started with, so tests can prove where the password never goes.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupDevice } from '../../src/backup/engine.js';
-import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
-import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
-import { selectDevice } from '../../src/protocol/host/select-device.js';
-import { UsbmuxTransport } from '../../src/protocol/transport.js';
+import type { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { LocalSnapshotStore } from '../../src/vault/local-store.js';
 import { VERIFIED_FILE } from '../../src/vault/verify.js';
 import { fingerprint, phoneFiles } from './backup-checks.js';
-import { startSimHarness, type SimHarness } from './sim-harness.js';
+import { recordingRestic } from './recording-restic.js';
+import { withSimAndHome, type SimHarness } from './sim-harness.js';
 
 export const REMOTE_PASSWORD = 'Zq8#remote-secret-of-the-test!';
 
@@ -35,39 +30,30 @@ export interface RemoteFixture {
 }
 
 export async function makeRemoteFixture(snapshots = 3): Promise<RemoteFixture> {
-  const sim = await startSimHarness({ devices: 1, autoTrust: true });
-  const home = mkdtempSync(join(tmpdir(), 'lifeboat-remote-'));
-  const store = new LocalSnapshotStore(join(home, 'vault'));
-  const pairs = new UsbmuxPairRecordStore(sim.mux);
-  const udid = sim.usbUdid;
-  const transport = async (): Promise<UsbmuxTransport> => new UsbmuxTransport(sim.mux, selectDevice(await sim.mux.listDevices(), udid));
-  await pairDevice(await transport(), pairs);
-  const fs = sim.simulator.fileSystem(sim.simulator.phone(udid)!);
-  const phoneFilesAt: Array<Map<string, string>> = [];
-  for (let i = 0; i < snapshots; i++) {
-    if (i > 0) fs.mutate(i % 2 === 1 ? { kind: 'photos', add: 2 } : { kind: 'appFiles', add: 5, change: 2 });
-    phoneFilesAt.push(await phoneFiles(fs));
-    await backupDevice({ transport: await transport(), pairStore: pairs, store });
-  }
-  const log = join(home, 'restic-calls.log');
-  const wrapper = join(home, 'restic-recording');
-  const realRestic = execFileSync('sh', ['-c', 'command -v restic'], { encoding: 'utf8' }).trim() || 'restic';
-  writeFileSync(wrapper, `#!/bin/sh\n{ printf 'ARGV'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'; env | sed 's/^/ENV /'; } >> '${log}'\nexec '${realRestic}' "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  writeFileSync(log, '');
-  return {
-    sim,
-    home,
-    store,
-    udid,
-    phoneFilesAt,
-    env: { ...sim.env, LIFEBOAT_HOME: home, LIFEBOAT_CONFIG: '', LIFEBOAT_RESTIC: wrapper, LIFEBOAT_REMOTE_PASSWORD: REMOTE_PASSWORD, RESTIC_CACHE_DIR: join(home, 'restic-cache') },
-    resticLog: () => readFileSync(log, 'utf8'),
-    async close() {
-      await sim.close();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
+  return withSimAndHome('lifeboat-remote-', { devices: 1, autoTrust: true }, async (sim, home, close) => {
+    const store = new LocalSnapshotStore(join(home, 'vault'));
+    const udid = sim.usbUdid;
+    const transport = (): Promise<UsbmuxTransport> => sim.transport(udid);
+    const pairs = await sim.pair(udid);
+    const fs = sim.simulator.fileSystem(sim.simulator.phone(udid)!);
+    const phoneFilesAt: Array<Map<string, string>> = [];
+    for (let i = 0; i < snapshots; i++) {
+      if (i > 0) fs.mutate(i % 2 === 1 ? { kind: 'photos', add: 2 } : { kind: 'appFiles', add: 5, change: 2 });
+      phoneFilesAt.push(await phoneFiles(fs));
+      await backupDevice({ transport: await transport(), pairStore: pairs, store });
+    }
+    const restic = recordingRestic(home);
+    return {
+      sim,
+      home,
+      store,
+      udid,
+      phoneFilesAt,
+      env: { ...sim.env, LIFEBOAT_HOME: home, LIFEBOAT_CONFIG: '', LIFEBOAT_RESTIC: restic.path, LIFEBOAT_REMOTE_PASSWORD: REMOTE_PASSWORD, RESTIC_CACHE_DIR: join(home, 'restic-cache') },
+      resticLog: restic.calls,
+      close,
+    };
+  });
 }
 
 /** A snapshot folder's fingerprint as it is sent (the local "verified" note stays local). */

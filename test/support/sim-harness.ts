@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { startSimulator } from '../../sim/cli.js';
 import type { Simulator } from '../../sim/simulator.js';
 import type { MuxServer } from '../../sim/usbmuxd/server.js';
+import { UsbmuxPairRecordStore } from '../../src/protocol/host/pair-store.js';
+import { pairDevice } from '../../src/protocol/host/pairing-flow.js';
+import { selectDevice } from '../../src/protocol/host/select-device.js';
+import { UsbmuxTransport } from '../../src/protocol/transport.js';
 import { UsbmuxClient } from '../../src/protocol/usbmux/client.js';
 import type { DataProfile } from '../../sim/data/index.js';
 
@@ -23,23 +27,27 @@ export interface SimHarness {
   readonly usbUdid: string;
   readonly networkUdid: string | undefined;
   set(udid: string, ...settings: string[]): void;
+  /** A connection to a phone (default: the USB one) through the harness's usbmuxd, as the CLI opens one. */
+  transport(udid?: string): Promise<UsbmuxTransport>;
+  /** Pairs this host with a phone (default: the USB one) into usbmuxd's records, as `lifeboat pair` does; returns that store. */
+  pair(udid?: string): Promise<UsbmuxPairRecordStore>;
   close(): Promise<void>;
 }
 
-export async function startSimHarness(
-  options: {
-    devices?: number;
-    autoTrust?: boolean;
-    stateDir?: string;
-    seed?: string;
-    dataProfile?: DataProfile;
-    blockSize?: number;
-    /** Loopback prefix of the phones' Wi-Fi addresses (see SimulatorOptions.wifiPrefix). */
-    wifiPrefix?: string;
-    /** Advertise Wi-Fi-sync phones by mDNS (run such tests in a private network namespace). */
-    mdns?: boolean;
-  } = {},
-): Promise<SimHarness> {
+export interface SimHarnessOptions {
+  devices?: number;
+  autoTrust?: boolean;
+  stateDir?: string;
+  seed?: string;
+  dataProfile?: DataProfile;
+  blockSize?: number;
+  /** Loopback prefix of the phones' Wi-Fi addresses (see SimulatorOptions.wifiPrefix). */
+  wifiPrefix?: string;
+  /** Advertise Wi-Fi-sync phones by mDNS (run such tests in a private network namespace). */
+  mdns?: boolean;
+}
+
+export async function startSimHarness(options: SimHarnessOptions = {}): Promise<SimHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-sim-'));
   const socket = join(dir, 'usbmuxd.sock');
   const { simulator, server } = await startSimulator({
@@ -58,19 +66,28 @@ export async function startSimHarness(
     ...(options.mdns ? { mdns: true } : {}),
   });
   const phones = simulator.phones;
+  const mux = new UsbmuxClient({ kind: 'unix', path: socket });
+  const usbUdid = phones[0]!.udid;
+  const transport = async (udid = usbUdid): Promise<UsbmuxTransport> => new UsbmuxTransport(mux, selectDevice(await mux.listDevices(), udid));
   const harness: SimHarness = {
     dir,
     socket,
     simulator,
     server,
     env: { ...process.env, USBMUXD_SOCKET_ADDRESS: `UNIX:${socket}` },
-    mux: new UsbmuxClient({ kind: 'unix', path: socket }),
-    usbUdid: phones[0]!.udid,
+    mux,
+    usbUdid,
     networkUdid: phones[1]?.udid,
     set(udid, ...settings) {
       const phone = simulator.phone(udid);
       if (!phone) throw new Error(`no phone ${udid}`);
       phone.applySettings(settings);
+    },
+    transport,
+    async pair(udid = usbUdid) {
+      const records = new UsbmuxPairRecordStore(mux);
+      await pairDevice(await transport(udid), records);
+      return records;
     },
     async close() {
       await Promise.all([server.close(), simulator.close()]);
@@ -99,4 +116,24 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
 /** The lifeboat CLI as a user runs it. */
 export function lifeboat(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<RunResult> {
   return run(process.execPath, [join(process.cwd(), 'bin', 'lifeboat.js'), ...args], env, timeoutMs);
+}
+
+/**
+ * What a fixture starts from: a harness and a private home folder (LIFEBOAT_HOME for the CLI). `build`
+ * makes the rest and returns the fixture; `close` (given to it) stops the phone and removes the home.
+ * When `build` fails, both are cleaned up before the error goes on, so a half-made fixture leaves nothing.
+ */
+export async function withSimAndHome<T>(homePrefix: string, options: SimHarnessOptions, build: (sim: SimHarness, home: string, close: () => Promise<void>) => Promise<T>): Promise<T> {
+  const sim = await startSimHarness(options);
+  const home = mkdtempSync(join(tmpdir(), homePrefix));
+  const close = async (): Promise<void> => {
+    await sim.close();
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    return await build(sim, home, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

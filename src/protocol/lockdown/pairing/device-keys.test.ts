@@ -2,22 +2,17 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import type { PlistDict } from '../../../plist/types.js';
-import { generatePairingCertificates, type PairingCertificates } from './certificates.js';
-import { generateDeviceKeyPair, readDevicePrivateKey, verifyPairRecordForDevice, type DeviceKeyPair } from './device-keys.js';
+import { makePairingFixture } from '../../../../test/support/pairing-fixture.js';
+import type { PairingCertificates } from './certificates.js';
+import { readDevicePrivateKey, verifyPairRecordForDevice, type DeviceKeyPair } from './device-keys.js';
 import { PairingError } from './errors.js';
-import { createPairRecord, publicPairRecord, type PairRecord } from './pair-record.js';
+import { publicPairRecord, type PairRecord } from './pair-record.js';
 
 let device: DeviceKeyPair;
 let record: PairRecord;
 let otherPairing: PairingCertificates;
 before(async () => {
-  device = await generateDeviceKeyPair();
-  const [certs, other] = await Promise.all([
-    generatePairingCertificates(device.publicKeyPem),
-    generatePairingCertificates(device.publicKeyPem),
-  ]);
-  record = createPairRecord(certs, { systemBuid: '30B8F3A1-0D2C-4F4B-9E07-5C1D2A3B4C5D' });
-  otherPairing = other;
+  ({ device, record, otherPairing } = await makePairingFixture());
 });
 
 function assertInvalid(request: PlistDict, key: string, message: RegExp): void {

@@ -2,11 +2,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import type { PlistDict, PlistValue } from '../../../plist/types.js';
-import { generatePairingCertificates } from './certificates.js';
-import { generateDeviceKeyPair } from './device-keys.js';
+import { makePairingFixture, TEST_SYSTEM_BUID } from '../../../../test/support/pairing-fixture.js';
 import { PairingError } from './errors.js';
 import {
-  createPairRecord,
   newHostId,
   pairRecordFromPlist,
   pairRecordToPlist,
@@ -15,12 +13,9 @@ import {
   type PairRecord,
 } from './pair-record.js';
 
-const SYSTEM_BUID = '30B8F3A1-0D2C-4F4B-9E07-5C1D2A3B4C5D';
 let record: PairRecord;
 before(async () => {
-  const device = await generateDeviceKeyPair();
-  const certs = await generatePairingCertificates(device.publicKeyPem);
-  record = { ...createPairRecord(certs, { systemBuid: SYSTEM_BUID, wifiMacAddress: 'f0:99:b6:01:02:03' }), escrowBag: Buffer.from([1, 2, 3]) };
+  record = { ...(await makePairingFixture({ wifiMacAddress: 'f0:99:b6:01:02:03' })).record, escrowBag: Buffer.from([1, 2, 3]) };
 });
 
 function withKey(key: string, value: PlistValue | undefined): PlistDict {
@@ -55,7 +50,7 @@ test('record → plist uses the libimobiledevice key names, data as PEM bytes', 
   ]);
   assert.ok(plist.HostCertificate instanceof Uint8Array);
   assert.equal(plist.HostID, record.hostId);
-  assert.equal(plist.SystemBUID, SYSTEM_BUID);
+  assert.equal(plist.SystemBUID, TEST_SYSTEM_BUID);
 });
 
 test('round trip record → plist → record', () => {

@@ -3,22 +3,17 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect, TLSSocket, type ConnectionOptions, type TlsOptions } from 'node:tls';
-import { generatePairingCertificates, type PairingCertificates } from './certificates.js';
-import { generateDeviceKeyPair, type DeviceKeyPair } from './device-keys.js';
-import { createPairRecord, type PairRecord } from './pair-record.js';
+import { makePairingFixture } from '../../../../test/support/pairing-fixture.js';
+import type { PairingCertificates } from './certificates.js';
+import type { DeviceKeyPair } from './device-keys.js';
+import type { PairRecord } from './pair-record.js';
 import { clientCertificateMatches, deviceTlsOptions, hostTlsOptions } from './tls-options.js';
 
 let device: DeviceKeyPair;
 let record: PairRecord;
 let otherPairing: PairingCertificates;
 before(async () => {
-  device = await generateDeviceKeyPair();
-  const [certs, other] = await Promise.all([
-    generatePairingCertificates(device.publicKeyPem),
-    generatePairingCertificates(device.publicKeyPem),
-  ]);
-  record = createPairRecord(certs, { systemBuid: '30B8F3A1-0D2C-4F4B-9E07-5C1D2A3B4C5D' });
-  otherPairing = other;
+  ({ device, record, otherPairing } = await makePairingFixture());
 });
 
 interface Outcome {
