@@ -1,24 +1,29 @@
 /**
  * Compressed-time soak: 200 simulated days of the daemon against three virtual iPhones (two on USB,
- * one on Wi-Fi) whose cables, chargers, Wi-Fi, Low Power Mode and injected backup faults change at
- * random (seeded, so a failure replays). Invariants checked throughout and at the end:
+ * one on Wi-Fi) whose cables, chargers, Wi-Fi, Low Power Mode and injected backup faults (unplug
+ * mid-backup, a device error, storage full, a malformed message) change at random (seeded, so a
+ * failure replays). Invariants checked throughout and at the end:
+ *   - after every step the daemon sees exactly the phones usbmuxd has attached (simulated time never
+ *     outruns the device events: see test/daemon-time.test.ts for the bug this once hid);
  *   - a device past its staleness threshold always has an active alert that names why;
  *   - at the end every device holds a verified snapshot no older than its threshold, or has such an alert
  *     (and since the last HEALTHY_TAIL_DAYS have no faults and every condition met, every device is fresh);
  *   - zero damaged snapshots: every snapshot in the vault verifies;
+ *   - every failure has a diagnosed cause; no run is left running;
  *   - memory (heap after GC) and open file descriptors (/proc/self/fd) stay flat.
- * LIFEBOAT_SOAK_DAYS shortens or lengthens it. The suite runs 30 days: the full 200 (the issue's figure)
- * currently FAILS — after ~180 simulated days no device is attempted any more (suspected: two backups
- * that never finish under a fault, holding both parallel slots); see the issue note. Run it with
- * LIFEBOAT_SOAK_DAYS=200 while fixing that.
+ * LIFEBOAT_SOAK_DAYS sets the length (the suite runs 30 days; the issue's figure is 200, which passes
+ * when asked for — it takes ~10 minutes on a busy machine). LIFEBOAT_SOAK_LOG=<file> writes the
+ * daemon's log and one line per step (what usbmuxd and the daemon see, each phone's state) there.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { appendFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HistoryDb } from '../src/daemon/history.js';
+import { normalizeUdid } from '../src/protocol/host/select-device.js';
 import { LocalSnapshotStore } from '../src/vault/local-store.js';
 import { verifySnapshot } from '../src/vault/verify.js';
 import { DAY, HOUR, pairOverUsb, startDaemon, testConfig, type DaemonHarness } from './support/daemon-harness.js';
@@ -32,7 +37,13 @@ const STEP = 12 * HOUR;
 const STALE_HOURS = 7 * 24;
 /** Days at the end with no faults and every condition met. */
 const HEALTHY_TAIL_DAYS = 4;
+/**
+ * No `stall` here: daemon-stall.test.ts shows a stall is bounded (failed, slot and lock freed, retried),
+ * but the virtual iPhone's stalled agent keeps its own files open until STALL_BOUND_MS (15 real
+ * minutes) even after the host hung up, which this process's descriptor count would show as a leak.
+ */
 const FAULTS = ['disconnect-after:48KB', 'error:42', 'storage-full', 'malformed'];
+const LOG_FILE = process.env['LIFEBOAT_SOAK_LOG'];
 
 /** mulberry32: a small seeded PRNG, so a failing soak replays exactly. */
 function prng(seed: number): () => number {
@@ -46,8 +57,28 @@ function prng(seed: number): () => number {
   };
 }
 
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
+/**
+ * Open descriptors, except files of the virtual iPhone itself (its state and temp folders,
+ * `<tmp>/lifeboat-sim-*`): the phone's backup agent leaves a content file open when a fault ends its
+ * upload mid-file, which is the test equipment's leak, not the daemon's (counted apart, in the log
+ * and the summary). Sockets cannot be told apart (both ends live in this process) and all count.
+ */
+const SIM_FILES = `${tmpdir()}/lifeboat-sim-`;
+function openFds(): { daemon: number; sim: number } {
+  const targets = fdTargets();
+  const sim = targets.filter((t) => t.startsWith(SIM_FILES)).length;
+  return { daemon: targets.length - sim, sim };
+}
+
+/** What each open descriptor is (for the log: a leak shows as a target that keeps coming back). */
+function fdTargets(): string[] {
+  return readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return '?';
+    }
+  });
 }
 
 function heapAfterGc(): number {
@@ -72,6 +103,7 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
       config: testConfig({ wantEncryption: false, intervalHours: 72, staleAfterHours: STALE_HOURS, retention: { last: 3 } }),
       pollIntervalMs: 6 * HOUR,
       engine: { loop: { idleTimeoutMs: 10_000 } },
+      ...(LOG_FILE ? { log: (m: string) => appendFileSync(LOG_FILE, `${new Date().toISOString()} [${d?.clock.now().toISOString() ?? 'start'}] ${m}\n`) } : {}),
     });
   });
   after(async () => {
@@ -83,8 +115,9 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
     const random = prng(20261125);
     const db = HistoryDb.open(join(d.home, 'history.db'), { readonly: true });
     const staleWithoutAlert: string[] = [];
+    const unseen: string[] = [];
     let baseline: { fds: number; heap: number } | undefined;
-    const samples: Array<{ day: number; fds: number; heap: number }> = [];
+    const samples: Array<{ day: number; fds: number; simFds: number; heap: number }> = [];
     const started = Date.now();
     try {
       for (let step = 0; step < (DAYS * DAY) / STEP; step++) {
@@ -115,6 +148,18 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
         }
         await d.advance(STEP);
 
+        // Invariant: the daemon sees what usbmuxd has (no device event left unread while days pass).
+        const muxView = [...new Set(sim.simulator.devices().map((m) => normalizeUdid(m.udid)))].sort().join(',');
+        const daemonView = d.daemon.devices().filter((x) => x.attached).map((x) => normalizeUdid(x.udid)).sort().join(',');
+        if (muxView !== daemonView) unseen.push(`day ${day.toFixed(1)}: usbmuxd [${muxView}], daemon [${daemonView}]`);
+        if (LOG_FILE) {
+          const states = udids.map((u) => {
+            const st = sim.simulator.phone(u)!.state;
+            return `${u.slice(-4)}: plugged=${st.plugged} wifi=${st.wifi} charging=${st.charging} lowPower=${st.lowPower} battery=${st.batteryPercent} fault=${st.fault}`;
+          });
+          appendFileSync(LOG_FILE, `STEP day ${day.toFixed(1)} fds ${fdTargets().join(' ')} usbmuxd [${muxView}] daemon [${daemonView}] | ${states.join(' | ')}\n`);
+        }
+
         // Invariant: past the threshold ⇒ an active stale alert that says why.
         const now = d.clock.now().getTime();
         const active = db.activeAlerts();
@@ -127,7 +172,8 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
           }
         }
         if (Number.isInteger(day) && day % 10 === 0 && day >= 20) {
-          const sample = { day, fds: openFds(), heap: heapAfterGc() };
+          const fds = openFds();
+          const sample = { day, fds: fds.daemon, simFds: fds.sim, heap: heapAfterGc() };
           samples.push(sample);
           baseline ??= sample;
         }
@@ -138,6 +184,7 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
         for (const r of runs) byCode.set(r.errorCode ?? r.result, (byCode.get(r.errorCode ?? r.result) ?? 0) + 1);
         process.stdout.write(`# soak runs after ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(Object.fromEntries(byCode))}\n`);
       }
+      assert.deepEqual(unseen, [], 'after every step the daemon saw the phones usbmuxd had attached');
       assert.deepEqual(staleWithoutAlert, [], 'no device was past its threshold without an alert');
 
       const store = new LocalSnapshotStore(join(d.home, 'vault'));
@@ -178,13 +225,14 @@ describe(`daemon soak: ${DAYS} simulated days, 3 iPhones, random faults`, () => 
       const failures = runs.filter((r) => r.result === 'failure');
       assert.ok(failures.length > 0, 'faults really happened');
       assert.ok(failures.every((r) => r.cause && r.error), 'every failure has a diagnosed cause');
+      assert.equal(runs.filter((r) => r.result === 'running').length, 0, 'no run was left running');
       const alerts = d.daemon.alerts.list(100_000);
       assert.ok(alerts.some((a) => a.kind === 'stale' && a.udid === udids[2]), 'the phone that was away was alerted as stale');
       assert.ok(alerts.some((a) => a.kind === 'recovered' && a.udid === udids[2] && /no backup for/.test(a.body)), '…and its recovery announced');
 
       const first = samples[0]!;
       const last = samples.at(-1)!;
-      const summary = `${DAYS} days in ${((Date.now() - started) / 1000).toFixed(0)} s: ${successes} backups, ${failures.length} failures, ${alerts.length} alerts, ${snapshots} snapshots kept; fds ${first.fds}→${last.fds}, heap ${(first.heap / 1e6).toFixed(1)}→${(last.heap / 1e6).toFixed(1)} MB\n  ${report.join('\n  ')}`;
+      const summary = `${DAYS} days in ${((Date.now() - started) / 1000).toFixed(0)} s: ${successes} backups, ${failures.length} failures, ${alerts.length} alerts, ${snapshots} snapshots kept; fds ${first.fds}→${last.fds} (virtual iPhone's files ${first.simFds}→${last.simFds}), heap ${(first.heap / 1e6).toFixed(1)}→${(last.heap / 1e6).toFixed(1)} MB\n  ${report.join('\n  ')}`;
       process.stdout.write(`# soak: ${summary.replace(/\n/g, '\n# ')}\n`);
       assert.ok(last.fds - first.fds <= 5, `open file descriptors grew: ${samples.map((s) => s.fds).join(', ')}`);
       assert.ok(last.heap - first.heap < Math.max(8e6, first.heap * 0.25), `heap grew: ${samples.map((s) => (s.heap / 1e6).toFixed(1)).join(', ')} MB`);
