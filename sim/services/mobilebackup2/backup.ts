@@ -150,6 +150,8 @@ export async function runBackup(link: HostLink, context: AgentContext, targetUdi
           const source = content;
           const cipher = createFileEncryptStream(key.fileKey);
           source.once('error', (error) => cipher.destroy(error));
+          // Destroying the cipher (a cut upload) must close the file under it too.
+          cipher.once('close', () => source.destroy());
           content = source.pipe(cipher);
           writer.add({ domain: file.domain, relativePath: file.relativePath, file: { ...meta, encryptionKey: key.encryptionKey, encryptionKeyClass: key.encryptionKeyClass } });
         } else {

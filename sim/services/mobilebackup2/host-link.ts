@@ -137,7 +137,14 @@ export class HostLink {
         // (the header's view is then a short block of its own; hosts take any block length).
         for (const view of item.views) await send(view);
       } else if (item.content) {
-        await forEachChunk(item.content, send);
+        try {
+          await forEachChunk(item.content, send);
+        } catch (error) {
+          // A cut link leaves the file's stream half read: close it here, or its descriptor stays open
+          // for as long as the phone runs (the 200-day soak saw one leak per cut upload).
+          item.content.destroy();
+          throw error;
+        }
       }
       out.endOfFile();
       hooks.onFile?.();
