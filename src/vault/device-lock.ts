@@ -4,19 +4,11 @@
  * blocks the next backup.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { processAlive } from '../util/process-alive.js';
 import { VaultError } from './errors.js';
 
 export interface DeviceLock {
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function acquireDeviceLock(path: string, what: string): DeviceLock {
@@ -45,7 +37,7 @@ export function acquireDeviceLock(path: string, what: string): DeviceLock {
       } catch {
         // unreadable: treat as stale below
       }
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
         throw new VaultError(`${what} is already running (process ${owner})`, {
           code: 'VAULT_LOCKED',
           retryable: true,
@@ -66,5 +58,5 @@ export function deviceLockOwner(path: string): number | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(owner) && owner > 0 && alive(owner) ? owner : undefined;
+  return Number.isInteger(owner) && owner > 0 && processAlive(owner) ? owner : undefined;
 }

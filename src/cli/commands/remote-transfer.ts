@@ -2,12 +2,10 @@
  * The `lifeboat remote` commands that talk to a repository: `sync` (with a progress bar from restic's
  * JSON status, or JSON lines with --json), `snapshots`, `restore` and `check`.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, configuredVaultRoot, loadConfig } from '../../config/config.js';
 import type { LifeboatConfig } from '../../config/schema.js';
-import { checkRemote, listRemoteSnapshots, onlyRemoteName, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent, type RestoreRemoteResult, type SyncResult } from '../../vault/remote/index.js';
+import { checkRemote, listRemoteSnapshots, onlyRemoteName, openRestoreScratch, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent, type RestoreRemoteResult, type SyncResult } from '../../vault/remote/index.js';
 import { LifeboatError } from '../../util/errors.js';
 import { formatBytes, formatTable, printJson, printLine, type GlobalOptions } from '../output.js';
 import { createProgressRenderer } from '../progress-bar.js';
@@ -87,27 +85,13 @@ function restoreInterruptibly(what: { name: string; snapshot: string; out: strin
   );
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * For `lifeboat restore --remote NAME --snapshot ID`: the snapshot restored (and checked) into a
  * temporary folder in the vault's file system — `<vault>/remote-restores/<pid>-…`, removed by dispose;
  * folders of processes that died are removed by the next call.
  */
 export async function fetchRemoteSnapshot(name: string, snapshot: string, source: string | undefined, showPhases: boolean): Promise<{ backupDir: string; sourceName: string; dispose: () => void }> {
-  const root = join(configuredVaultRoot(), 'remote-restores');
-  if (existsSync(root)) {
-    for (const entry of readdirSync(root)) if (!processAlive(Number.parseInt(entry, 10))) rmSync(join(root, entry), { recursive: true, force: true });
-  }
-  const out = join(root, `${process.pid}-${Date.now()}`);
-  const dispose = (): void => rmSync(out, { recursive: true, force: true });
+  const { dir: out, dispose } = openRestoreScratch(configuredVaultRoot());
   try {
     const result = await restoreInterruptibly({ name, snapshot, out, udid: source, showPhases });
     if (!result.udid) throw new UsageError(`remote snapshot ${snapshot} was not made by Lifeboat (no device tag); restore it with \`lifeboat remote restore\` and use --from`);

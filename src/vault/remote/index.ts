@@ -6,6 +6,7 @@ export { checkRemote, type CheckRemoteOptions, type CheckRemoteResult } from './
 export { RemoteError } from './errors.js';
 export type { RemoteSyncEvent, RemoteSyncListener } from './progress.js';
 export { listRemoteSnapshots, openOrInitRepository, type RemoteSnapshot } from './repository.js';
+export { openRestoreScratch, type RestoreScratch } from './scratch.js';
 export { restoreRemote, type RestoreRemoteOptions, type RestoreRemoteResult } from './restore.js';
 export { defaultPasswordFile, normaliseRepositoryUrl, onlyRemoteName, readEnvFile, removePasswordFile, resolveRemote, REMOTE_NAME, writePasswordFile, type ResolvedRemote } from './settings.js';
 export { syncRemote, vaultDevices, type SyncRemoteOptions, type SyncResult, type UploadedSnapshot } from './sync.js';

@@ -11,15 +11,13 @@
  * Repository passwords stay in their files: restic reads them; nothing here opens them, and no
  * answer carries a password, an env file's content or the user:password part of a URL.
  */
-import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { restoreDevice } from '../../backup/restore.js';
 import { resolvePolicy, type RetentionSettings } from '../../config/schema.js';
 import { selectDevice } from '../../protocol/host/select-device.js';
 import { UsbmuxTransport } from '../../protocol/transport.js';
 import { LifeboatError, describeError } from '../../util/errors.js';
-import { checkRemote, listRemoteSnapshots, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent } from '../../vault/remote/index.js';
+import { checkRemote, listRemoteSnapshots, openRestoreScratch, resolveRemote, restoreRemote, syncRemote, type RemoteSyncEvent } from '../../vault/remote/index.js';
 import type { DashboardContext } from '../context.js';
 import { WebError } from '../errors.js';
 import { stringField, type Router } from '../http.js';
@@ -163,9 +161,8 @@ export function registerRemoteRoutes(router: Router, ctx: DashboardContext): voi
       'remote-restore',
       async (signal, emit) => {
         // The copy comes back into a private folder of the vault (where the space is), is checked there, then restored.
-        const parent = join(ctx.store().root, 'remote-restores');
-        removeAbandoned(parent);
-        const folder = join(parent, `${process.pid}-${randomBytes(6).toString('hex')}`);
+        const scratch = openRestoreScratch(ctx.store().root);
+        const folder = scratch.dir;
         try {
           const restored = await restoreRemote({
             ...common(),
@@ -190,37 +187,13 @@ export function registerRemoteRoutes(router: Router, ctx: DashboardContext): voi
           });
           return { result: { target } };
         } finally {
-          rmSync(folder, { recursive: true, force: true });
+          scratch.dispose();
         }
       },
       { remote: remote.name },
     );
     return { started: true, job };
   });
-}
-
-/** Folders left by a dashboard that died mid-restore (its pid is gone): they can be gigabytes. */
-function removeAbandoned(parent: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
-    rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A sync's events as the job's phase and progress (the numbers are restic's own). */
