@@ -12,7 +12,7 @@
  * is announced at an address that does not answer. While Lifeboat holds no Wi-Fi pair record a scan
  * sends nothing (there is nothing it could recognise).
  */
-import type { HostDevices } from '../protocol/host/host-devices.js';
+import { wifiDiscoveryOff, type HostDevices } from '../protocol/host/host-devices.js';
 import { normalizeUdid } from '../protocol/host/select-device.js';
 import { TcpTransport, WIFI_CONNECT_TIMEOUT_MS } from '../protocol/host/tcp-transport.js';
 import { LOCKDOWN_PORT } from '../protocol/lockdown/constants.js';
@@ -123,7 +123,7 @@ async function answers(transport: TcpTransport, timeoutMs: number): Promise<bool
  */
 export function daemonDeviceSources(host: HostDevices, clock: Clock, env: NodeJS.ProcessEnv = process.env, scanIntervalMs?: number): DeviceSource[] {
   const sources: DeviceSource[] = [new UsbmuxDeviceSource(host.mux)];
-  if ((env['LIFEBOAT_WIFI'] ?? '').toLowerCase() !== 'off') {
+  if (!wifiDiscoveryOff(env)) {
     const interfaceAddress = env['LIFEBOAT_MDNS_INTERFACE'];
     sources.push(
       new WifiDeviceSource({

@@ -9,7 +9,7 @@
  * (`ran`, `off` when LIFEBOAT_WIFI=off, `no-records` when Lifeboat holds no Wi-Fi pair record, so
  * there is nothing it could match, or `failed` when the mDNS socket could not be used).
  */
-import type { HostDevices } from '../../protocol/host/host-devices.js';
+import { wifiDiscoveryOff, type HostDevices } from '../../protocol/host/host-devices.js';
 import { normalizeUdid } from '../../protocol/host/select-device.js';
 import type { TcpTransport } from '../../protocol/host/tcp-transport.js';
 import { findWifiDevices, reachWifiDevice, type WifiDevice } from '../../protocol/host/wifi-devices.js';
@@ -46,7 +46,7 @@ export interface NetworkFact {
 export async function scanNetwork(devices: Pick<HostDevices, 'wifi' | 'wifiRecords'>, env: NodeJS.ProcessEnv, udid?: string): Promise<NetworkScan> {
   const recordUdids = devices.wifiRecords.udids();
   const none = new Map<string, WifiDevice>();
-  if ((env['LIFEBOAT_WIFI'] ?? '').toLowerCase() === 'off') return { discovery: 'off', found: none, recordUdids };
+  if (wifiDiscoveryOff(env)) return { discovery: 'off', found: none, recordUdids };
   if (!devices.wifi || recordUdids.length === 0) return { discovery: 'no-records', found: none, recordUdids };
   try {
     const found = await findWifiDevices(devices.wifi.records, { ...devices.wifi.discovery, ...(udid !== undefined ? { udid } : {}) });

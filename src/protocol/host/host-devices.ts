@@ -31,11 +31,16 @@ export function wifiRecordsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(dataHome(env), 'wifi', 'pair-records');
 }
 
+/** LIFEBOAT_WIFI=off: no Wi-Fi discovery anywhere (commands, doctor, daemon). */
+export function wifiDiscoveryOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env['LIFEBOAT_WIFI'] ?? '').toLowerCase() === 'off';
+}
+
 export function hostDevices(env: NodeJS.ProcessEnv = process.env): HostDevices {
   const mux = new UsbmuxClient(defaultMuxAddress(env));
   const wifiRecords = new DirectoryPairRecordStore(wifiRecordsDir(env));
-  const setting = (env['LIFEBOAT_WIFI'] ?? '').toLowerCase();
-  const enabled = setting === 'on' || (setting !== 'off' && wifiRecords.udids().length > 0);
+  const forced = (env['LIFEBOAT_WIFI'] ?? '').toLowerCase() === 'on';
+  const enabled = forced || (!wifiDiscoveryOff(env) && wifiRecords.udids().length > 0);
   const interfaceAddress = env['LIFEBOAT_MDNS_INTERFACE'];
   return {
     mux,
